@@ -1,0 +1,185 @@
+"""Where a receipt is stored at the OFD: the store of acknowledged documents, its counters and its acks.
+
+One `OfdState` per emulator instance. The server thread writes it and a test thread reads it, so every
+access holds the lock; `wait_for` sleeps on a condition of that lock instead of polling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from emulators.faults import FailurePlan, FaultSettings
+from emulators.ofd.documents import VAT_CODES, DocumentRejected, FiscalDocument, ResponseCode
+
+DEFAULT_OPERATOR_KEY = b"opticserp-ofd-emulator"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class OfdCounters:
+    calls: int = 0  # receipt posts, whatever their outcome
+    accepted: int = 0  # unique documents stored
+    duplicates: int = 0  # identical re-sends acknowledged again
+    rejected: int = 0  # invalid documents
+    conflicts: int = 0  # same key, different content
+    failed_injected: int = 0  # answered 503 by failure injection
+
+
+@dataclass
+class ReceivedDocument:
+    """A stored document: the JSON as first sent, the acknowledgement, and how often it arrived."""
+
+    document: dict[str, Any]
+    ack: dict[str, Any]
+    received_at: datetime
+    times_received: int = 1
+    parsed: FiscalDocument | None = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "ack": self.ack,
+            "received_at": self.received_at.isoformat(),
+            "times_received": self.times_received,
+        }
+
+
+class OfdState:
+    """Documents keyed by (fn_serial, fiscal_doc_number): acknowledged once, re-acknowledged identically."""
+
+    def __init__(
+        self,
+        faults: FaultSettings | None = None,
+        *,
+        operator_key: bytes = DEFAULT_OPERATOR_KEY,
+        clock: Callable[[], datetime] = utc_now,
+        vat_codes: Mapping[int, str] = VAT_CODES,
+    ) -> None:
+        self.faults = FailurePlan(faults)
+        self.vat_codes = dict(vat_codes)
+        self._operator_key = operator_key
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._documents: dict[tuple[str, int], ReceivedDocument] = {}
+        self._counters = OfdCounters()
+
+    def _bump(self, **delta: int) -> None:
+        current = asdict(self._counters)
+        self._counters = OfdCounters(**{k: v + delta.get(k, 0) for k, v in current.items()})
+        self._changed.notify_all()
+
+    def note_call(self) -> None:
+        with self._lock:
+            self._bump(calls=1)
+
+    def note_injected_failure(self) -> None:
+        with self._lock:
+            self._bump(failed_injected=1)
+
+    def note_rejected(self) -> None:
+        with self._lock:
+            self._bump(rejected=1)
+
+    def operator_sign(self, doc: FiscalDocument) -> str:
+        """The operator's sign (tag 1078 in spirit): a keyed hash of FN | FD | fiscal sign, in decimal."""
+        message = f"{doc.fn_serial}|{doc.fiscal_doc_number}|{doc.fiscal_sign}".encode()
+        digest = hmac.new(self._operator_key, message, hashlib.sha256).digest()
+        return str(int.from_bytes(digest[:4], "big"))
+
+    def store(self, doc: FiscalDocument, raw: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Acknowledge `doc`: (ack, duplicate). Raises `DocumentRejected` (409) for a conflicting re-send."""
+        with self._lock:
+            known = self._documents.get(doc.key)
+            if known is not None:
+                assert known.parsed is not None
+                differing = known.parsed.differences(doc)
+                if differing:
+                    self._bump(conflicts=1)
+                    raise DocumentRejected(
+                        ResponseCode.CONFLICT,
+                        differing[0],
+                        f"FN {doc.fn_serial} FD {doc.fiscal_doc_number} was already received with different "
+                        f"content (differs in: {', '.join(differing)})",
+                        409,
+                    )
+                known.times_received += 1
+                self._bump(duplicates=1)
+                return known.ack, True
+            received_at = self._clock()
+            ack = {
+                "status": "accepted",
+                "response_code": int(ResponseCode.ACCEPTED),
+                "ofd_id": uuid.uuid4().hex,
+                "fn_serial": doc.fn_serial,
+                "fiscal_doc_number": doc.fiscal_doc_number,
+                "received_at": received_at.isoformat(),
+                "operator_sign": self.operator_sign(doc),
+            }
+            self._documents[doc.key] = ReceivedDocument(raw, ack, received_at, parsed=doc)
+            self._bump(accepted=1)
+            return ack, False
+
+    @property
+    def counters(self) -> OfdCounters:
+        with self._lock:
+            return self._counters
+
+    @property
+    def receipts_received(self) -> int:
+        with self._lock:
+            return len(self._documents)
+
+    def received(
+        self,
+        *,
+        fn_serial: str | None = None,
+        fiscal_doc_number: int | None = None,
+        since: datetime | None = None,
+    ) -> list[ReceivedDocument]:
+        """Stored documents in arrival order, optionally filtered (`since` is inclusive)."""
+        with self._lock:
+            found = [
+                ReceivedDocument(r.document, r.ack, r.received_at, r.times_received)
+                for r in self._documents.values()
+                if (fn_serial is None or r.document.get("fn_serial") == fn_serial)
+                and (fiscal_doc_number is None or r.document.get("fiscal_doc_number") == fiscal_doc_number)
+                and (since is None or r.received_at >= since)
+            ]
+        return found
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedDocument]:
+        """Block until at least `count` unique documents are stored; TimeoutError says what did arrive."""
+        with self._lock:
+            if not self._changed.wait_for(lambda: len(self._documents) >= count, timeout):
+                c = self._counters
+                raise TimeoutError(
+                    f"OFD emulator: expected {count} document(s) within {timeout}s, "
+                    f"got {len(self._documents)} (calls={c.calls}, rejected={c.rejected}, "
+                    f"conflicts={c.conflicts}, failed_injected={c.failed_injected})"
+                )
+        return self.received()
+
+    def reset(self) -> None:
+        """Forget all documents and counters and re-arm the failures the emulator started with."""
+        with self._lock:
+            self._documents.clear()
+            self._counters = OfdCounters()
+            self._changed.notify_all()
+        self.faults.reset()
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            counters = asdict(self._counters)
+            received = len(self._documents)
+        return {"receipts_received": received, **counters, **self.faults.snapshot()}

@@ -1,0 +1,192 @@
+"""Every error the adapter returns is JSON that names the field and the problem; never a stack trace.
+
+Shape: `{"error": code, "message": summary, "errors": [{"field": ..., "problem": ...}]}`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..receipt import FieldProblem
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+
+
+def error_body(code: str, message: str, errors: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+    return {"error": code, "message": message, "errors": list(errors)}
+
+
+def field_name(loc: Sequence[int | str]) -> str:
+    """('body', 'items', 0, 'price') -> 'items[0].price'."""
+    parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "body"
+
+
+def describe(errors: Sequence[Any]) -> list[dict[str, str]]:
+    described = []
+    for error in errors:
+        ctx = error.get("ctx") or {}
+        cause = ctx.get("error")
+        if isinstance(cause, FieldProblem):
+            described.append({"field": cause.field, "problem": str(cause)})
+            continue
+        loc = tuple(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            described.append({"field": "body", "problem": f"malformed JSON: {ctx.get('error', 'cannot parse')}"})
+            continue
+        if loc and loc[0] in ("header", "query", "path"):
+            loc = loc[1:]
+        problem = error.get("msg", "invalid").removeprefix("Value error, ")
+        if error.get("type") == "model_attributes_type" or (
+            loc == ("body",) and isinstance(error.get("input"), bytes | str)
+        ):
+            problem = "expected a JSON object; send Content-Type: application/json"
+        described.append({"field": field_name(loc), "problem": problem})
+    return described
+
+
+def _summary(errors: list[dict[str, str]]) -> str:
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{first['field']}: {first['problem']}{more}"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+class DecimalJSONRequest(Request):
+    """Reads JSON numbers as Decimal, so 5000.00 stays exact and NaN/Infinity are refused."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+            except json.JSONDecodeError:
+                raise
+            except (ValueError, RecursionError) as exc:
+                raise json.JSONDecodeError(str(exc) or "cannot parse", body.decode("latin-1"), 0) from None
+        return self._json
+
+
+class DecimalJSONRoute(APIRoute):
+    def get_route_handler(self):  # type: ignore[no-untyped-def]
+        handler = super().get_route_handler()
+
+        async def route(request: Request):  # type: ignore[no-untyped-def]
+            return await handler(DecimalJSONRequest(request.scope, request.receive))
+
+        return route
+
+
+class BodySizeLimit:
+    """Refuses bodies over `max_bytes` with 413 before the app sees them (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        response = JSONResponse(
+            error_body("body_too_large", f"request body exceeds {self.max_bytes} bytes",
+                       [{"field": "body", "problem": f"larger than {self.max_bytes} bytes"}]),
+            status_code=413,
+        )
+        await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = describe(exc.errors())
+        malformed = any(e.get("type") == "json_invalid" for e in exc.errors())
+        code = "malformed_json" if malformed else "validation_error"
+        return JSONResponse(error_body(code, _summary(errors), errors), status_code=400 if malformed else 422)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_model(_: Request, exc: ValidationError) -> JSONResponse:
+        errors = describe(exc.errors())
+        return JSONResponse(error_body("validation_error", _summary(errors), errors), status_code=422)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        errors = [{"field": exc.field, "problem": exc.message}] if exc.field else []
+        return JSONResponse(error_body(exc.code, exc.message, errors), status_code=exc.status,
+                            headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", extra={"path": request.url.path})
+        return JSONResponse(error_body("internal_error", "the adapter failed unexpectedly; see its log"),
+                            status_code=500)

@@ -1,0 +1,41 @@
+"""The adapter's FastAPI app, built by a factory so tests and the CLI each get their own instance."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from . import __version__
+from .api import receipts, status
+from .api.errors import BodySizeLimit, install_error_handlers
+from .components import Components, build_driver
+from .drivers.base import KktDriver
+from .settings import Settings
+
+
+def create_app(settings: Settings, *, driver: KktDriver | None = None) -> FastAPI:
+    """Raises ConfigurationError at once for settings that cannot work, before anything is served."""
+    driver = driver or build_driver(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.components = await Components.start(settings, driver)
+        try:
+            yield
+        finally:
+            await app.state.components.stop()
+
+    app = FastAPI(
+        title="OpticsERP KKT adapter",
+        version=__version__,
+        description="Offline-first fiscalization (54-FZ): the POS posts receipts, the adapter signs them on "
+        "the register, keeps them durably and delivers them to the OFD.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.include_router(receipts.router)
+    app.include_router(status.router)
+    return app

@@ -1,0 +1,154 @@
+"""Phase 1 of fiscalization: store durably, sign on the register, answer the POS.
+
+The order is what makes a 2xx safe and a retry harmless:
+1. the receipt is committed to the buffer as `fiscalizing` (or refused with 503 when the buffer is full);
+2. the register signs it, tagged with the receipt id;
+3. the fiscal data and the answer are committed as `pending` for the sync worker.
+A crash after 2 and before 3 is repaired at start-up by asking the register for the document with that id,
+so a POS retrying with the same idempotency key gets the original fiscal data, never a second receipt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .buffer import KeyTaken, ReceiptBuffer, StoredReceipt
+from .drivers.base import FiscalData, KktDriver, KktError
+from .money import format_rubles
+from .receipt import FiscalRequest
+
+log = logging.getLogger(__name__)
+
+
+class IdempotencyConflict(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"idempotency key {key!r} was already used for a different receipt; "
+            "use a new key for a new receipt, or resend the original body"
+        )
+
+
+class StillFiscalizing(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the receipt with idempotency key {key!r} is being fiscalized; retry shortly")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    response: dict[str, Any]
+    replayed: bool
+
+
+def build_response(receipt_id: str, key: str, request: FiscalRequest, fiscal: FiscalData,
+                   created_at: str) -> dict[str, Any]:
+    return {
+        "status": "fiscalized",
+        "receipt_id": receipt_id,
+        "idempotency_key": key,
+        "pos_id": request.pos_id,
+        "type": request.operation,
+        "total": format_rubles(request.total),
+        "created_at": created_at,
+        "fiscal": fiscal.to_dict(),
+        "ofd_status": "pending",
+    }
+
+
+class FiscalService:
+    def __init__(
+        self,
+        buffer: ReceiptBuffer,
+        driver: KktDriver,
+        capacity: int,
+        on_fiscalized: Callable[[], None] = lambda: None,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self._buffer = buffer
+        self._driver = driver
+        self._capacity = capacity
+        self._on_fiscalized = on_fiscalized
+        self._new_id = new_id
+        self._in_flight: dict[str, asyncio.Future[None]] = {}
+
+    async def recover(self) -> None:
+        """Finish or forget receipts a crash left half-way through phase 1."""
+        for stored in await self._buffer.fiscalizing():
+            fiscal = await self._driver.find(stored.id)
+            if fiscal is None:
+                await self._buffer.discard(stored.id)
+                log.warning("unsigned receipt discarded after restart", extra={"receipt_id": stored.id})
+                continue
+            request = FiscalRequest.from_json(stored.payload)
+            response = build_response(stored.id, stored.idempotency_key, request, fiscal, stored.created_at)
+            await self._buffer.complete_fiscalization(stored.id, fiscal, response)
+            log.warning("signed receipt recovered after restart", extra={"receipt_id": stored.id})
+
+    async def fiscalize(self, key: str, request: FiscalRequest) -> Outcome:
+        """Fiscalize once per idempotency key, however many times and however concurrently it is asked."""
+        while True:
+            running = self._in_flight.get(key)
+            if running is None:
+                break
+            await asyncio.shield(running)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = done
+        try:
+            return await self._fiscalize_once(key, request)
+        finally:
+            del self._in_flight[key]
+            done.set_result(None)
+
+    async def _fiscalize_once(self, key: str, request: FiscalRequest) -> Outcome:
+        fingerprint = request.fingerprint()
+        stored = await self._buffer.find_by_key(key)
+        if stored is not None:
+            return self._replay(key, fingerprint, stored)
+        receipt_id = self._new_id()
+        try:
+            # Shielded: once the receipt is stored, a cancelled request must not leave it half-way.
+            return await asyncio.shield(self._store_and_sign(receipt_id, key, fingerprint, request))
+        except KeyTaken:  # another process sharing the buffer took the key between our read and write
+            stored = await self._buffer.find_by_key(key)
+            assert stored is not None
+            return self._replay(key, fingerprint, stored)
+
+    def _replay(self, key: str, fingerprint: str, stored: StoredReceipt) -> Outcome:
+        if stored.request_hash != fingerprint:
+            raise IdempotencyConflict(key)
+        if stored.response is None:
+            raise StillFiscalizing(key)
+        return Outcome(stored.response, replayed=True)
+
+    async def _store_and_sign(self, receipt_id: str, key: str, fingerprint: str,
+                              request: FiscalRequest) -> Outcome:
+        created_at = await self._buffer.reserve(
+            receipt_id=receipt_id, key=key, request_hash=fingerprint, pos_id=request.pos_id,
+            operation=request.operation, total=request.total, payload=request.to_json(),
+            capacity=self._capacity,
+        )
+        try:
+            fiscal = await self._driver.fiscalize(request, receipt_id)
+        except Exception as exc:
+            # The register may have signed before failing (say, out of paper after the FN committed).
+            signed = await self._driver.find(receipt_id)
+            if signed is None:
+                await self._buffer.discard(receipt_id)
+                if isinstance(exc, KktError):
+                    raise
+                log.exception("register failed", extra={"receipt_id": receipt_id})
+                raise KktError("unavailable", f"{type(exc).__name__}: {exc}") from exc
+            fiscal = signed
+        response = build_response(receipt_id, key, request, fiscal, created_at)
+        await self._buffer.complete_fiscalization(receipt_id, fiscal, response)
+        log.info(
+            "receipt fiscalized",
+            extra={"receipt_id": receipt_id, "pos_id": request.pos_id,
+                   "fiscal_doc_number": fiscal.fiscal_doc_number, "fn_serial": fiscal.fn_serial},
+        )
+        self._on_fiscalized()
+        return Outcome(response, replayed=False)

@@ -1,0 +1,105 @@
+"""Adapter settings from the environment and `.env`, under the seed guide's variable names.
+
+Every field is read from the variable of the same name in upper case (`SYNC_INTERVAL`, `KKT_MODE`, ...).
+An invalid value stops start-up with a message naming the variable (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .vat import parse_rate
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    kkt_mode: Literal["mock", "real"] = Field("mock", description="Register driver.")
+    ofd_mode: Literal["http", "mock"] = Field("http", description="OFD over HTTP, or in-process.")
+    buffer_max_size: int = Field(1000, ge=1, description="Undelivered receipts the buffer accepts.")
+    buffer_db_path: Path = Field(Path("data/buffer.db"), description="SQLite buffer file.")
+    sync_interval: float = Field(30.0, gt=0, description="Seconds between OFD sync runs.")
+    circuit_breaker_threshold: int = Field(5, ge=1, description="Consecutive OFD failures that open it.")
+    circuit_breaker_recovery_timeout: float = Field(30.0, gt=0, description="Seconds open before a trial.")
+    log_level: LogLevel = "INFO"
+
+    kkt_adapter_host: str = Field("127.0.0.1", min_length=1, description="Bind address.")
+    kkt_adapter_port: int = Field(8000, ge=0, le=65535, description="Bind port; 0 picks a free one.")
+    max_request_bytes: int = Field(256 * 1024, ge=1024, description="Larger request bodies get 413.")
+
+    kkt_state_path: Path | None = Field(None, description="Mock register's fiscal drive file.")
+    kkt_print_delay_min_ms: int = Field(200, ge=0, le=60_000)
+    kkt_print_delay_max_ms: int = Field(500, ge=0, le=60_000)
+    kkt_fn_serial: str | None = Field(None, pattern=r"^\d{16}$", description="FN serial for a new FN.")
+    kkt_reg_number: str = Field("0000000001012345", pattern=r"^\d{1,20}$")
+    kkt_sign_key: SecretStr = Field(SecretStr("opticserp-dev-fn-key"), description="Fiscal sign HMAC key.")
+    kkt_timezone: str = Field("Europe/Moscow", description="The register's local time zone.")
+    vat_tag_overrides: dict[str, int] = Field(default_factory=dict, description="JSON: rate → tag 1199.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("kkt_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("vat_tag_overrides")
+    @classmethod
+    def _known_rates(cls, value: dict[str, int]) -> dict[str, int]:
+        for rate, code in value.items():
+            parse_rate(rate)
+            if not 1 <= code <= 255:
+                raise ValueError(f"tag 1199 code for {rate} must be 1..255")
+        return value
+
+    @model_validator(mode="after")
+    def _delay_range(self) -> Settings:
+        if self.kkt_print_delay_min_ms > self.kkt_print_delay_max_ms:
+            raise ValueError("KKT_PRINT_DELAY_MIN_MS must not exceed KKT_PRINT_DELAY_MAX_MS")
+        return self
+
+    @property
+    def fn_state_path(self) -> Path:
+        return self.kkt_state_path or self.buffer_db_path.with_name("mock_kkt.db")
+
+    @property
+    def print_delay_seconds(self) -> tuple[float, float]:
+        return self.kkt_print_delay_min_ms / 1000, self.kkt_print_delay_max_ms / 1000
+
+
+class ConfigurationError(Exception):
+    """Start-up refused: the message names each bad variable."""
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    try:
+        return Settings(_env_file=env_file, **overrides)
+    except ValidationError as exc:
+        raise ConfigurationError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:
+            lines.append(message)
+            continue
+        given = error.get("input")
+        shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
+        lines.append(f"{str(error['loc'][0]).upper()}: {message}{shown}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)

@@ -1,0 +1,60 @@
+"""VAT rates a Russian register takes in 2026 and their FFD tag 1199 codes.
+
+From 2026-01-01 the standard rate is 22% (425-FZ). The FFD code for 22% and 22/122 is not confirmed from a
+primary source (values 11 and 12 are what some code uses), so the rate-to-code table is one mapping that
+settings can override (`VAT_TAG_OVERRIDES`) without touching code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+DEFAULT_TAG_1199: dict[str, int] = {
+    "20": 1,
+    "10": 2,
+    "20/120": 3,
+    "10/110": 4,
+    "0": 5,
+    "none": 6,
+    "5": 7,
+    "7": 8,
+    "5/105": 9,
+    "7/107": 10,
+    "22": 11,
+    "22/122": 12,
+}
+
+RATES = tuple(DEFAULT_TAG_1199)
+_ALIASES = {"no_vat": "none", "novat": "none", "без ндс": "none", "vat0": "0"}
+
+
+def parse_rate(value: object) -> str:
+    """Canonical rate name from what a POS sends: 22, 22.0, "22", "22%", "22/122", "none"."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"VAT rate must be one of {', '.join(RATES)}")
+    if isinstance(value, int | Decimal | float):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().removesuffix("%").strip()
+    else:
+        raise ValueError(f"VAT rate must be a number or a string, one of {', '.join(RATES)}")
+    text = _ALIASES.get(text, text)
+    if "/" not in text and text != "none":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is not None and number.is_finite() and number == number.to_integral_value():
+            text = str(int(number))
+    if text not in DEFAULT_TAG_1199:
+        raise ValueError(f"unknown VAT rate {value!r}; a register takes {', '.join(RATES)}")
+    return text
+
+
+def tag_table(overrides: Mapping[str, int] | None = None) -> dict[str, int]:
+    """The effective rate → tag 1199 table."""
+    table = dict(DEFAULT_TAG_1199)
+    for rate, code in (overrides or {}).items():
+        table[parse_rate(rate)] = int(code)
+    return table

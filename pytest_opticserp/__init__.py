@@ -1,0 +1,1 @@
+"""pytest plugin: real Redis, PostgreSQL, emulators and the KKT adapter as fixtures, and failure scenarios."""

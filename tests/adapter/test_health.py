@@ -1,0 +1,64 @@
+"""GET /v1/health and the buffer status carry the seed guide's fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from emulators.serving import ServerThread
+from kkt_adapter.app import create_app
+
+from .support import RunningAdapter
+
+
+def test_health_has_the_guides_fields(adapter: RunningAdapter) -> None:
+    health = adapter.client.get("/v1/health")
+    assert health.status_code == 200
+    body = health.json()
+    assert body["status"] == "healthy"
+    assert body["circuit_breaker"] == "CLOSED"
+    assert body["failures"] == 0
+    assert body["kkt"]["mode"] == "mock"
+
+
+def test_buffer_status_has_the_guides_fields_and_capacity(start_adapter) -> None:
+    adapter: RunningAdapter = start_adapter(buffer_max_size=4)
+    adapter.post_receipt()
+    status = adapter.status()
+    assert status["pending_count"] == 1 and status["synced_count"] == 0
+    assert status["network_status"] in {"UNKNOWN", "ONLINE", "OFFLINE", "DEGRADED"}
+    assert (status["capacity"], status["percent_full"]) == (4, 25.0)
+    assert status["failed_count"] == 0 and status["dlq_count"] == 0
+
+
+class BrokenRegister:
+    """A register whose status cannot be read, as when its port is gone."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def fiscalize(self, request: Any, ext_id: str) -> Any:
+        raise OSError("no device")
+
+    async def find(self, ext_id: str) -> None:
+        return None
+
+    async def status(self) -> dict[str, Any]:
+        raise OSError("serial port closed")
+
+
+def test_an_unusable_register_makes_health_unhealthy_with_503(adapter_settings) -> None:
+    with ServerThread(create_app(adapter_settings(), driver=BrokenRegister())) as server:
+        health = httpx.get(f"{server.url}/v1/health")
+        receipt = httpx.post(f"{server.url}/v1/kkt/receipt", headers={"X-Idempotency-Key": "k"},
+                             json={"pos_id": "P", "items": [{"name": "a", "quantity": 1, "price": 1,
+                                                             "tax_rate": 22}],
+                                   "total": 1, "payment_method": "cash"})
+        status = httpx.get(f"{server.url}/v1/kkt/buffer/status").json()
+    assert health.status_code == 503
+    assert health.json()["status"] == "unhealthy"
+    assert "register unavailable: serial port closed" in health.json()["problems"]
+    assert receipt.status_code == 503 and receipt.json()["error"] == "kkt_unavailable"
+    assert status["fiscalizing_count"] == 0 and status["pending_count"] == 0

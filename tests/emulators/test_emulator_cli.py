@@ -1,0 +1,79 @@
+"""`python -m emulators ...` (mounted as `opticserp emulator ...`) run as real processes on free ports."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from emulators.cli import app
+
+
+def test_the_cli_offers_the_three_emulators() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+
+    assert result.exit_code == 0
+    for command in ("ofd", "odoo-api", "netfault"):
+        assert command in result.output
+
+
+def test_the_ofd_command_serves_the_seed_health(run_cli, free_port) -> None:
+    port = free_port()
+    ofd = run_cli("ofd", "--port", str(port))
+
+    ofd.wait_until_healthy(f"http://127.0.0.1:{port}/ofd/v1/health")
+
+    health = httpx.get(f"http://127.0.0.1:{port}/ofd/v1/health").json()
+    assert (health["status"], health["receipts_received"]) == ("healthy", 0)
+
+
+def test_the_ofd_command_reads_the_failure_variables(run_cli, free_port, make_receipt) -> None:
+    port = free_port()
+    env = {"MOCK_OFD_FAILURE_MODE": "count", "MOCK_OFD_FAILURE_COUNT": "2", "MOCK_OFD_RESPONSE_DELAY": "0.2"}
+    url = f"http://127.0.0.1:{port}/ofd/v1"
+    run_cli("ofd", "--port", str(port), env=env).wait_until_healthy(f"{url}/health")
+
+    started = time.monotonic()
+    codes = [httpx.post(f"{url}/receipts", json=make_receipt()).status_code for _ in range(3)]
+
+    assert codes == [503, 503, 200]
+    assert time.monotonic() - started >= 0.6
+
+
+def test_the_ofd_command_refuses_an_invalid_variable_naming_it(run_cli, free_port) -> None:
+    ofd = run_cli("ofd", "--port", str(free_port()), env={"MOCK_OFD_RESPONSE_DELAY": "15s"})
+
+    assert ofd.wait_exit() == 2
+    assert "MOCK_OFD_RESPONSE_DELAY" in ofd.output() and "'15s'" in ofd.output()
+
+
+def test_the_odoo_api_command_serves_the_seed_health(run_cli, free_port) -> None:
+    port = free_port()
+    run_cli("odoo-api", "--port", str(port)).wait_until_healthy(f"http://127.0.0.1:{port}/api/v1/health")
+
+    assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").json() == {"status": "healthy", "heartbeats_received": 0}
+
+
+def test_the_netfault_command_forwards_and_obeys_its_admin_api(run_cli, free_port, echo_server) -> None:
+    listen_port, admin_port = free_port(), free_port()
+    upstream = f"127.0.0.1:{echo_server[1]}"
+    run_cli(
+        "netfault", "--listen-port", str(listen_port), "--upstream", upstream, "--admin-port", str(admin_port)
+    ).wait_until_healthy(f"http://127.0.0.1:{admin_port}/health")
+
+    with socket.create_connection(("127.0.0.1", listen_port), timeout=5) as sock:
+        sock.sendall(b"through the proxy")
+        assert sock.recv(64) == b"through the proxy"
+    httpx.post(f"http://127.0.0.1:{admin_port}/proxy/disable")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", listen_port), timeout=5)
+
+
+def test_the_netfault_command_refuses_a_malformed_upstream() -> None:
+    result = CliRunner().invoke(app, ["netfault", "--listen-port", "9999", "--upstream", "nowhere"])
+
+    assert result.exit_code == 2
+    assert "HOST:PORT" in result.output

@@ -1,0 +1,169 @@
+"""Failure injection and response delay in the OFD emulator, from the handle and over the admin API."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from emulators.faults import FaultSettings
+from emulators.ofd import OfdEmulator
+
+
+def statuses(client: httpx.Client, document: dict, count: int) -> list[int]:
+    return [client.post("/ofd/v1/receipts", json=document).status_code for _ in range(count)]
+
+
+def test_fail_next_fails_exactly_n_receipts_then_succeeds(
+    ofd: OfdEmulator, ofd_client: httpx.Client, make_receipt
+) -> None:
+    ofd.fail_next(3)
+
+    assert statuses(ofd_client, make_receipt(), 5) == [503, 503, 503, 200, 200]
+
+
+def test_an_injected_failure_answers_503_with_an_error_body(
+    ofd: OfdEmulator, ofd_client: httpx.Client, make_receipt
+) -> None:
+    ofd.fail_next(1)
+
+    response = ofd_client.post("/ofd/v1/receipts", json=make_receipt())
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    assert response.json()["message"]
+
+
+def test_a_failed_post_stores_nothing(ofd: OfdEmulator, ofd_client: httpx.Client, make_receipt) -> None:
+    ofd.fail_next(1)
+    ofd_client.post("/ofd/v1/receipts", json=make_receipt())
+
+    assert ofd.receipts_received == 0
+    assert ofd_client.post("/ofd/v1/receipts", json=make_receipt()).json()["duplicate"] is False
+
+
+def test_an_injected_failure_comes_before_validation(ofd: OfdEmulator, ofd_client: httpx.Client) -> None:
+    ofd.fail_next(1)
+
+    assert ofd_client.post("/ofd/v1/receipts", content=b"not json").status_code == 503
+    assert ofd_client.post("/ofd/v1/receipts", content=b"not json").status_code == 400
+
+
+def test_permanent_failure_fails_until_recovered(ofd: OfdEmulator, ofd_client: httpx.Client, make_receipt) -> None:
+    ofd.fail_permanently()
+    assert statuses(ofd_client, make_receipt(), 20) == [503] * 20
+
+    ofd.recover()
+
+    assert statuses(ofd_client, make_receipt(), 1) == [200]
+
+
+def test_a_new_failure_count_replaces_a_permanent_failure(
+    ofd: OfdEmulator, ofd_client: httpx.Client, make_receipt
+) -> None:
+    ofd.fail_permanently()
+    ofd_client.post("/ofd/v1/admin/set-failure", json={"failure_count": 1})
+
+    assert statuses(ofd_client, make_receipt(), 2) == [503, 200]
+
+
+def test_health_shows_the_armed_failures(ofd: OfdEmulator, ofd_client: httpx.Client) -> None:
+    ofd.fail_next(2)
+
+    health = ofd_client.get("/ofd/v1/health").json()
+
+    assert health["status"] == "healthy"
+    assert (health["failure_mode"], health["failures_remaining"]) == ("count", 2)
+
+
+def test_a_delay_holds_each_receipt_answer(ofd: OfdEmulator, ofd_client: httpx.Client, make_receipt) -> None:
+    ofd.delay(0.3)
+
+    started = time.monotonic()
+    response = ofd_client.post("/ofd/v1/receipts", json=make_receipt())
+
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_the_delay_comes_before_an_injected_failure(ofd: OfdEmulator, ofd_client: httpx.Client, make_receipt) -> None:
+    ofd.delay(0.3)
+    ofd.fail_next(1)
+
+    started = time.monotonic()
+    response = ofd_client.post("/ofd/v1/receipts", json=make_receipt())
+
+    assert response.status_code == 503
+    assert time.monotonic() - started >= 0.3
+
+
+def test_a_delayed_receipt_does_not_hold_up_other_requests(ofd: OfdEmulator, make_receipt, wait_until) -> None:
+    ofd.delay(1.0)
+    delayed = threading.Thread(
+        target=lambda: httpx.post(f"{ofd.url}/ofd/v1/receipts", json=make_receipt(), timeout=10), daemon=True
+    )
+    delayed.start()
+    try:
+        wait_until(lambda: ofd.counters.calls == 1, 5, "the delayed receipt to reach the emulator")
+
+        assert httpx.get(f"{ofd.url}/ofd/v1/health").status_code == 200
+        assert delayed.is_alive(), "health answered only after the delayed receipt"
+    finally:
+        delayed.join(10)
+
+
+def test_the_delay_can_be_set_over_http(ofd: OfdEmulator, ofd_client: httpx.Client, make_receipt) -> None:
+    answer = ofd_client.post("/ofd/v1/admin/set-delay", content=b'{"delay": 0.3}')
+
+    assert answer.json()["response_delay"] == 0.3
+    started = time.monotonic()
+    ofd_client.post("/ofd/v1/receipts", json=make_receipt())
+    assert time.monotonic() - started >= 0.3
+
+
+def test_recovering_keeps_the_delay(ofd: OfdEmulator, ofd_client: httpx.Client) -> None:
+    ofd.delay(0.2)
+
+    assert ofd_client.post("/ofd/v1/admin/set-success").json()["response_delay"] == 0.2
+
+
+def test_reset_re_arms_the_failures_the_emulator_started_with(make_receipt) -> None:
+    with (
+        OfdEmulator(FaultSettings(failure_mode="count", failure_count=1)) as ofd,
+        httpx.Client(base_url=ofd.url) as client,
+    ):
+        assert statuses(client, make_receipt(), 2) == [503, 200]
+        client.post("/ofd/v1/admin/reset")
+        assert statuses(client, make_receipt(), 2) == [503, 200]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("set-failure", b'{"failure_count": -1}', "failure_count"),
+        ("set-failure", b'{"failure_count": "5"}', "failure_count"),
+        ("set-failure", b'{"failure_count": true}', "failure_count"),
+        ("set-failure", b'{"failure_count": 2.5}', "failure_count"),
+        ("set-failure", b'{"permanent_failure": "yes"}', "permanent_failure"),
+        ("set-failure", b'{"failure_count": 1, "permanent_failure": true}', "permanent_failure"),
+        ("set-failure", b'{"failure_cnt": 5}', "failure_cnt"),
+        ("set-failure", b"{}", "failure_count"),
+        ("set-failure", b'{"failure_count": 5', "body"),
+        ("set-failure", b"[5]", "body"),
+        ("set-failure", b"", "body"),
+        ("set-delay", b'{"delay": -1}', "delay"),
+        ("set-delay", b'{"delay": "15"}', "delay"),
+        ("set-delay", b"{}", "delay"),
+    ],
+)
+def test_a_bad_admin_body_is_refused_naming_the_field(
+    ofd: OfdEmulator, ofd_client: httpx.Client, path, body, field
+) -> None:
+    response = ofd_client.post(f"/ofd/v1/admin/{path}", content=body)
+
+    assert 400 <= response.status_code < 500
+    assert response.json()["status"] == "error"
+    assert response.json()["field"] == field
+    assert ofd.state.faults.snapshot()["failure_mode"] == "disabled"

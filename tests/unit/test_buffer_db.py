@@ -1,0 +1,67 @@
+"""The SQLite buffer on its own: capacity, the phase-1 states, counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kkt_adapter.buffer import BufferFull, KeyTaken, ReceiptBuffer
+from kkt_adapter.drivers.base import FiscalData
+
+FISCAL = FiscalData(fn_serial="9999078900012345", kkt_reg_number="1", fiscal_doc_number=2, fiscal_sign="1",
+                    shift_number=1, receipt_number=1, datetime="2026-11-21T10:00:00+03:00", operation=1,
+                    total=100, qr="t=...")
+
+
+@pytest.fixture
+async def buffer(tmp_path: Path):
+    store = ReceiptBuffer(tmp_path / "buffer.db")
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def reserve(buffer: ReceiptBuffer, n: int, capacity: int = 10) -> str:
+    return await buffer.reserve(receipt_id=f"id{n}", key=f"key{n}", request_hash="h", pos_id="POS-001",
+                                operation="sale", total=100, payload="{}", capacity=capacity)
+
+
+async def test_a_reserved_receipt_is_fiscalizing_until_completed(buffer: ReceiptBuffer) -> None:
+    await reserve(buffer, 1)
+    assert (await buffer.counts()).fiscalizing == 1
+    await buffer.complete_fiscalization("id1", FISCAL, {"status": "fiscalized"})
+    counts = await buffer.counts()
+    assert (counts.fiscalizing, counts.pending) == (0, 1)
+    assert (await buffer.find_by_key("key1")).response == {"status": "fiscalized"}
+
+
+async def test_reserving_beyond_capacity_raises_and_stores_nothing(buffer: ReceiptBuffer) -> None:
+    await reserve(buffer, 1, capacity=1)
+    with pytest.raises(BufferFull):
+        await reserve(buffer, 2, capacity=1)
+    assert await buffer.find_by_key("key2") is None
+
+
+async def test_discard_forgets_only_unsigned_receipts(buffer: ReceiptBuffer) -> None:
+    await reserve(buffer, 1)
+    await reserve(buffer, 2)
+    await buffer.complete_fiscalization("id2", FISCAL, {})
+    await buffer.discard("id1")
+    await buffer.discard("id2")
+    assert await buffer.find_by_key("key1") is None
+    assert (await buffer.find_by_key("key2")).status == "pending"
+
+
+async def test_completing_twice_is_an_error(buffer: ReceiptBuffer) -> None:
+    await reserve(buffer, 1)
+    await buffer.complete_fiscalization("id1", FISCAL, {})
+    with pytest.raises(LookupError):
+        await buffer.complete_fiscalization("id1", FISCAL, {})
+
+
+async def test_one_key_cannot_be_stored_twice(buffer: ReceiptBuffer) -> None:
+    await reserve(buffer, 1)
+    with pytest.raises(KeyTaken):
+        await buffer.reserve(receipt_id="other", key="key1", request_hash="h", pos_id="P", operation="sale",
+                             total=1, payload="{}", capacity=10)
