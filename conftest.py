@@ -4,6 +4,9 @@ import os
 
 import pytest
 
+# tests/plugin runs inner pytest sessions; pytest accepts pytest_plugins only in the root conftest.
+pytest_plugins = ["pytester"]
+
 ADAPTER_PREFIXES = ("KKT_", "OFD_", "BUFFER_", "SYNC_", "CIRCUIT_BREAKER_", "MOCK_OFD_", "MOCK_ODOO_",
                     "HEARTBEAT_", "REDIS_", "VAT_", "MAX_REQUEST_")
 

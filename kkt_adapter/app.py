@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from . import __version__
-from .api import receipts, status
+from .api import delivery, receipts, status
 from .api.errors import BodySizeLimit, install_error_handlers
 from .components import Components, build_driver
 from .drivers.base import KktDriver
+from .hlc import wall_clock_ms
 from .settings import Settings
 
 
-def create_app(settings: Settings, *, driver: KktDriver | None = None) -> FastAPI:
+def create_app(settings: Settings, *, driver: KktDriver | None = None,
+               wall_ms: Callable[[], int] = wall_clock_ms) -> FastAPI:
     """Raises ConfigurationError at once for settings that cannot work, before anything is served."""
     driver = driver or build_driver(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.components = await Components.start(settings, driver)
+        app.state.components = await Components.start(settings, driver, wall_ms)
         try:
             yield
         finally:
@@ -38,4 +40,5 @@ def create_app(settings: Settings, *, driver: KktDriver | None = None) -> FastAP
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.include_router(receipts.router)
     app.include_router(status.router)
+    app.include_router(delivery.router)
     return app

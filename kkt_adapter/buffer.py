@@ -5,7 +5,8 @@ adapter answered 2xx for survives a process kill or a power loss. Table and colu
 guide's inspection queries (`receipts` with `status` and `created_at`, `dlq`).
 
 Statuses: `fiscalizing` (stored, the register is signing it), `pending` (signed, not yet at the OFD),
-`synced` (the OFD acknowledged it), `dlq` (given up on; see the `dlq` table for why).
+`synced` (the OFD acknowledged it), `dlq` (given up on; see the `dlq` table for why). Pending receipts
+leave in HLC order (`hlc`), each no earlier than its `next_attempt_at` (the stored retry backoff).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .drivers.base import FiscalData
 from .sqlite import SqliteWorker
@@ -30,17 +31,22 @@ CREATE TABLE IF NOT EXISTS receipts (
     total INTEGER NOT NULL,
     payload TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('fiscalizing', 'pending', 'synced', 'dlq')),
+    hlc TEXT NOT NULL,
     fn_serial TEXT,
     fiscal_doc_number INTEGER,
     fiscal TEXT,
+    document TEXT,
     response TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
     last_error TEXT,
+    ofd_ack TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     synced_at TEXT
 );
 CREATE INDEX IF NOT EXISTS receipts_by_status ON receipts (status, created_at);
+CREATE INDEX IF NOT EXISTS receipts_queue ON receipts (status, hlc);
 CREATE UNIQUE INDEX IF NOT EXISTS receipts_by_fiscal_number
     ON receipts (fn_serial, fiscal_doc_number) WHERE fiscal_doc_number IS NOT NULL;
 CREATE TABLE IF NOT EXISTS dlq (
@@ -49,7 +55,8 @@ CREATE TABLE IF NOT EXISTS dlq (
     reason TEXT NOT NULL,
     attempts INTEGER NOT NULL,
     created_at TEXT NOT NULL,
-    resolved_at TEXT
+    resolved_at TEXT,
+    resolution TEXT
 );
 """
 
@@ -97,6 +104,26 @@ class StoredReceipt:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """A pending receipt as the sync worker sends it."""
+
+    receipt_id: str
+    hlc: str
+    document: str
+    attempts: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    receipt_id: str
+    kind: Literal["synced", "retry", "dlq"]
+    ack: dict[str, Any] | None = None
+    error: str | None = None
+    next_attempt_at: float = 0.0
+
+
+@dataclass(frozen=True)
 class BufferCounts:
     fiscalizing: int
     pending: int
@@ -122,7 +149,7 @@ class ReceiptBuffer:
 
     async def reserve(
         self, *, receipt_id: str, key: str, request_hash: str, pos_id: str, operation: str, total: int,
-        payload: str, capacity: int,
+        payload: str, capacity: int, hlc: str,
     ) -> str:
         """Store a receipt before it is fiscalized, unless the buffer is at capacity; its creation time."""
 
@@ -138,24 +165,25 @@ class ReceiptBuffer:
             now = utc_now()
             conn.execute(
                 "INSERT INTO receipts (id, idempotency_key, request_hash, pos_id, operation, total, payload,"
-                " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'fiscalizing', ?, ?)",
-                (receipt_id, key, request_hash, pos_id, operation, total, payload, now, now),
+                " status, hlc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'fiscalizing', ?, ?, ?)",
+                (receipt_id, key, request_hash, pos_id, operation, total, payload, hlc, now, now),
             )
             return now
 
         return await self._db.transaction(insert)
 
     async def complete_fiscalization(
-        self, receipt_id: str, fiscal: FiscalData, response: dict[str, Any]
+        self, receipt_id: str, fiscal: FiscalData, document: dict[str, Any], response: dict[str, Any]
     ) -> None:
-        """The register signed it: keep its requisites and the answer given to the POS."""
+        """The register signed it: keep its requisites, the OFD document and the answer given to the POS."""
 
         def update(conn: sqlite3.Connection) -> None:
             cursor = conn.execute(
                 "UPDATE receipts SET status = 'pending', fn_serial = ?, fiscal_doc_number = ?, fiscal = ?,"
-                " response = ?, updated_at = ? WHERE id = ? AND status = 'fiscalizing'",
+                " document = ?, response = ?, updated_at = ? WHERE id = ? AND status = 'fiscalizing'",
                 (fiscal.fn_serial, fiscal.fiscal_doc_number, json.dumps(fiscal.to_dict()),
-                 json.dumps(response, ensure_ascii=False), utc_now(), receipt_id),
+                 json.dumps(document, ensure_ascii=False), json.dumps(response, ensure_ascii=False), utc_now(),
+                 receipt_id),
             )
             if cursor.rowcount != 1:
                 raise LookupError(f"receipt {receipt_id} is not awaiting fiscalization")
@@ -201,3 +229,105 @@ class ReceiptBuffer:
             )
 
         return await self._db.run(read)
+
+    async def newest_hlc(self) -> str | None:
+        """The last HLC value stored, to seed the clock at start-up."""
+        return await self._db.run(lambda conn: conn.execute("SELECT MAX(hlc) FROM receipts").fetchone()[0])
+
+    async def due(self, limit: int, now: float) -> tuple[list[Delivery], float | None]:
+        """The oldest pending receipts, in HLC order, up to the first one still waiting out its backoff.
+
+        Returns them and, when the queue is blocked by a backoff, the epoch time it ends.
+        """
+
+        def select(conn: sqlite3.Connection) -> tuple[list[Delivery], float | None]:
+            rows = conn.execute(
+                "SELECT id, hlc, document, attempts, next_attempt_at, created_at FROM receipts"
+                " WHERE status = 'pending' ORDER BY hlc LIMIT ?",
+                (limit,),
+            ).fetchall()
+            ready: list[Delivery] = []
+            for row in rows:
+                if row["next_attempt_at"] > now:
+                    return ready, row["next_attempt_at"]
+                ready.append(Delivery(row["id"], row["hlc"], row["document"], row["attempts"], row["created_at"]))
+            return ready, None
+
+        return await self._db.run(select)
+
+    async def record(self, outcomes: list[DeliveryOutcome]) -> None:
+        """Commit a batch of delivery outcomes in one transaction (one fsync for the batch)."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            now = utc_now()
+            for outcome in outcomes:
+                if outcome.kind == "synced":
+                    conn.execute(
+                        "UPDATE receipts SET status = 'synced', attempts = attempts + 1, last_error = NULL,"
+                        " ofd_ack = ?, synced_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+                        (json.dumps(outcome.ack, ensure_ascii=False), now, now, outcome.receipt_id),
+                    )
+                elif outcome.kind == "retry":
+                    conn.execute(
+                        "UPDATE receipts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+                        " updated_at = ? WHERE id = ? AND status = 'pending'",
+                        (outcome.error, outcome.next_attempt_at, now, outcome.receipt_id),
+                    )
+                else:
+                    cursor = conn.execute(
+                        "UPDATE receipts SET status = 'dlq', attempts = attempts + 1, last_error = ?,"
+                        " updated_at = ? WHERE id = ? AND status = 'pending' RETURNING attempts",
+                        (outcome.error, now, outcome.receipt_id),
+                    )
+                    row = cursor.fetchone()
+                    if row is not None:
+                        conn.execute(
+                            "INSERT INTO dlq (receipt_id, reason, attempts, created_at) VALUES (?, ?, ?, ?)",
+                            (outcome.receipt_id, outcome.error, row[0], now),
+                        )
+
+        await self._db.transaction(write)
+
+    async def dlq_entries(self, include_resolved: bool = False) -> list[dict[str, Any]]:
+        def select(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            where = "" if include_resolved else "WHERE d.resolved_at IS NULL"
+            rows = conn.execute(
+                "SELECT d.id, d.receipt_id, d.reason, d.attempts, d.created_at, d.resolved_at, d.resolution,"
+                " r.pos_id, r.idempotency_key, r.fn_serial, r.fiscal_doc_number, r.total, r.status"
+                f" FROM dlq d JOIN receipts r ON r.id = d.receipt_id {where} ORDER BY d.id"
+            ).fetchall()
+            return [dict(row) for row in rows]
+
+        return await self._db.run(select)
+
+    async def redrive(self, dlq_id: int | None = None) -> int:
+        """Put receipts from the DLQ back in the queue (one, or all unresolved); how many moved."""
+
+        def move(conn: sqlite3.Connection) -> int:
+            now = utc_now()
+            condition, args = ("id = ? AND resolved_at IS NULL", (dlq_id,)) if dlq_id is not None else (
+                "resolved_at IS NULL", ())
+            entries = conn.execute(f"SELECT id, receipt_id FROM dlq WHERE {condition}", args).fetchall()
+            for entry in entries:
+                conn.execute(
+                    "UPDATE receipts SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?"
+                    " WHERE id = ? AND status = 'dlq'",
+                    (now, entry["receipt_id"]),
+                )
+                conn.execute("UPDATE dlq SET resolved_at = ?, resolution = 'redriven' WHERE id = ?",
+                             (now, entry["id"]))
+            return len(entries)
+
+        return await self._db.transaction(move)
+
+    async def resolve(self, dlq_id: int, note: str) -> bool:
+        """Mark a DLQ entry handled by hand; the receipt stays in `dlq` and is not sent again."""
+
+        def mark(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE dlq SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
+                (utc_now(), f"resolved: {note}" if note else "resolved", dlq_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._db.transaction(mark)

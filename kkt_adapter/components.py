@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -10,9 +13,16 @@ from .breaker import CircuitBreaker
 from .buffer import ReceiptBuffer
 from .drivers.base import KktDriver
 from .drivers.mock import MockKkt
+from .heartbeat import Heartbeat
+from .hlc import HybridLogicalClock, Timestamp, wall_clock_ms
+from .lock import SyncLock
+from .metrics import Metrics
 from .network import NetworkMonitor
+from .ofd_client import HttpOfd, InProcessOfd, Ofd
 from .service import FiscalService
 from .settings import ConfigurationError, Settings
+from .sync import RetryPolicy, SyncWorker
+from .vat import tag_table
 
 
 def build_driver(settings: Settings) -> KktDriver:
@@ -32,6 +42,18 @@ def build_driver(settings: Settings) -> KktDriver:
     )
 
 
+def build_ofd(settings: Settings) -> Ofd:
+    if settings.ofd_mode == "mock":
+        return InProcessOfd()
+    return HttpOfd(settings.ofd_base_url, settings.ofd_timeout, settings.ofd_max_concurrency)
+
+
+def sync_lock_name(settings: Settings) -> str:
+    """One lock per buffer: instances sharing a buffer file share the lock."""
+    digest = hashlib.sha256(str(settings.buffer_db_path.resolve()).encode()).hexdigest()[:16]
+    return f"opticserp:kkt-sync:{digest}"
+
+
 @dataclass
 class Components:
     settings: Settings
@@ -40,35 +62,64 @@ class Components:
     service: FiscalService
     breaker: CircuitBreaker
     network: NetworkMonitor
+    ofd: Ofd
+    lock: SyncLock
+    worker: SyncWorker
+    metrics: Metrics
+    heartbeat: Heartbeat | None = None
 
     @classmethod
-    async def start(cls, settings: Settings, driver: KktDriver | None = None) -> Components:
-        driver = driver or build_driver(settings)
-        buffer = ReceiptBuffer(settings.buffer_db_path)
-        await buffer.open()
-        try:
+    async def start(cls, settings: Settings, driver: KktDriver | None = None,
+                    wall_ms: Callable[[], int] = wall_clock_ms) -> Components:
+        """Open the stores, finish any half-done receipt, then start delivery and heartbeats."""
+        async with contextlib.AsyncExitStack() as stack:
+            driver = driver or build_driver(settings)
+            buffer = ReceiptBuffer(settings.buffer_db_path)
+            await buffer.open()
+            stack.push_async_callback(buffer.close)
             await driver.open()
-        except BaseException:
-            await buffer.close()
-            raise
-        service = FiscalService(buffer, driver, capacity=settings.buffer_max_size)
-        components = cls(
-            settings=settings,
-            buffer=buffer,
-            driver=driver,
-            service=service,
-            breaker=CircuitBreaker(settings.circuit_breaker_threshold, settings.circuit_breaker_recovery_timeout),
-            network=NetworkMonitor(),
-        )
-        try:
+            stack.push_async_callback(driver.close)
+            newest = await buffer.newest_hlc()
+            clock = HybridLogicalClock(settings.kkt_adapter_id, wall_ms, Timestamp.decode(newest) if newest else None)
+            metrics = Metrics()
+            service = FiscalService(buffer, driver, capacity=settings.buffer_max_size, clock=clock,
+                                    vat_tags=tag_table(settings.vat_tag_overrides),
+                                    taxation_system=settings.kkt_taxation_system, metrics=metrics)
             await service.recover()
-        except BaseException:
-            await components.stop()
-            raise
+            ofd = build_ofd(settings)
+            await ofd.open()
+            stack.push_async_callback(ofd.close)
+            lock = SyncLock(settings.redis_url, sync_lock_name(settings), lease=max(30.0, 3 * settings.ofd_timeout))
+            await lock.open()
+            stack.push_async_callback(lock.close)
+            breaker = CircuitBreaker(settings.circuit_breaker_threshold, settings.circuit_breaker_recovery_timeout)
+            network = NetworkMonitor()
+            worker = SyncWorker(
+                buffer, ofd, breaker, network, lock, metrics,
+                interval=settings.sync_interval, batch_size=settings.sync_batch_size,
+                concurrency=settings.ofd_max_concurrency,
+                retry=RetryPolicy(settings.ofd_max_attempts, settings.ofd_retry_base, settings.ofd_retry_max),
+            )
+            service.on_fiscalized = worker.wake
+            components = cls(settings, buffer, driver, service, breaker, network, ofd, lock, worker, metrics)
+            if settings.odoo_api_url is not None:
+                from .health import heartbeat_snapshot
+
+                components.heartbeat = Heartbeat(
+                    str(settings.odoo_api_url), settings.heartbeat_interval, settings.kkt_adapter_id,
+                    lambda: heartbeat_snapshot(components), metrics,
+                )
+            stack.pop_all()
+        components.worker.start()
+        components.worker.wake()
+        if components.heartbeat is not None:
+            components.heartbeat.start()
         return components
 
     async def stop(self) -> None:
-        try:
-            await self.driver.close()
-        finally:
-            await self.buffer.close()
+        if self.heartbeat is not None:
+            await self.heartbeat.stop()
+        await self.worker.stop()
+        for close in (self.lock.close, self.ofd.close, self.driver.close, self.buffer.close):
+            with contextlib.suppress(Exception):
+                await close()

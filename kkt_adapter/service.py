@@ -13,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .buffer import KeyTaken, ReceiptBuffer, StoredReceipt
 from .drivers.base import FiscalData, KktDriver, KktError
+from .hlc import HybridLogicalClock
+from .metrics import Metrics
 from .money import format_rubles
+from .ofd_document import build_document
 from .receipt import FiscalRequest
 
 log = logging.getLogger(__name__)
@@ -65,15 +68,22 @@ class FiscalService:
         buffer: ReceiptBuffer,
         driver: KktDriver,
         capacity: int,
-        on_fiscalized: Callable[[], None] = lambda: None,
+        clock: HybridLogicalClock,
+        vat_tags: Mapping[str, int],
+        taxation_system: int,
+        metrics: Metrics,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
         self._buffer = buffer
         self._driver = driver
         self._capacity = capacity
-        self._on_fiscalized = on_fiscalized
+        self._clock = clock
+        self._vat_tags = vat_tags
+        self._taxation_system = taxation_system
+        self._metrics = metrics
         self._new_id = new_id
         self._in_flight: dict[str, asyncio.Future[None]] = {}
+        self.on_fiscalized: Callable[[], None] = lambda: None
 
     async def recover(self) -> None:
         """Finish or forget receipts a crash left half-way through phase 1."""
@@ -84,8 +94,7 @@ class FiscalService:
                 log.warning("unsigned receipt discarded after restart", extra={"receipt_id": stored.id})
                 continue
             request = FiscalRequest.from_json(stored.payload)
-            response = build_response(stored.id, stored.idempotency_key, request, fiscal, stored.created_at)
-            await self._buffer.complete_fiscalization(stored.id, fiscal, response)
+            await self._complete(stored.id, stored.idempotency_key, request, fiscal, stored.created_at)
             log.warning("signed receipt recovered after restart", extra={"receipt_id": stored.id})
 
     async def fiscalize(self, key: str, request: FiscalRequest) -> Outcome:
@@ -129,7 +138,7 @@ class FiscalService:
         created_at = await self._buffer.reserve(
             receipt_id=receipt_id, key=key, request_hash=fingerprint, pos_id=request.pos_id,
             operation=request.operation, total=request.total, payload=request.to_json(),
-            capacity=self._capacity,
+            capacity=self._capacity, hlc=self._clock.now().encode(),
         )
         try:
             fiscal = await self._driver.fiscalize(request, receipt_id)
@@ -143,12 +152,19 @@ class FiscalService:
                 log.exception("register failed", extra={"receipt_id": receipt_id})
                 raise KktError("unavailable", f"{type(exc).__name__}: {exc}") from exc
             fiscal = signed
-        response = build_response(receipt_id, key, request, fiscal, created_at)
-        await self._buffer.complete_fiscalization(receipt_id, fiscal, response)
+        response = await self._complete(receipt_id, key, request, fiscal, created_at)
         log.info(
             "receipt fiscalized",
             extra={"receipt_id": receipt_id, "pos_id": request.pos_id,
                    "fiscal_doc_number": fiscal.fiscal_doc_number, "fn_serial": fiscal.fn_serial},
         )
-        self._on_fiscalized()
+        self.on_fiscalized()
         return Outcome(response, replayed=False)
+
+    async def _complete(self, receipt_id: str, key: str, request: FiscalRequest, fiscal: FiscalData,
+                        created_at: str) -> dict[str, Any]:
+        response = build_response(receipt_id, key, request, fiscal, created_at)
+        document = build_document(request, fiscal, self._vat_tags, self._taxation_system)
+        await self._buffer.complete_fiscalization(receipt_id, fiscal, document, response)
+        self._metrics.fiscalized.inc()
+        return response

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .vat import parse_rate
@@ -30,6 +30,26 @@ class Settings(BaseSettings):
     circuit_breaker_recovery_timeout: float = Field(30.0, gt=0, description="Seconds open before a trial.")
     log_level: LogLevel = "INFO"
 
+    ofd_url: AnyHttpUrl = Field(
+        AnyHttpUrl("http://127.0.0.1:9000"),
+        validation_alias=AliasChoices("OFD_URL", "MOCK_OFD_URL"),
+        description="OFD base URL (OFD_URL, or the seed's MOCK_OFD_URL).",
+    )
+    ofd_timeout: float = Field(10.0, gt=0, description="Seconds per OFD request.")
+    ofd_max_concurrency: int = Field(8, ge=1, le=64, description="OFD requests in flight at once.")
+    ofd_max_attempts: int = Field(50, ge=1, description="Delivery attempts before a receipt goes to the DLQ.")
+    ofd_retry_base: float = Field(1.0, gt=0, description="Seconds before the first retry; doubles each time.")
+    ofd_retry_max: float = Field(300.0, gt=0, description="Longest wait between retries.")
+    sync_batch_size: int = Field(200, ge=1, le=10_000, description="Receipts read and committed per step.")
+    redis_url: str | None = Field(None, description="Redis for the sync lock; unset means a local lock.")
+    heartbeat_interval: float = Field(30.0, gt=0, description="Seconds between heartbeats to Odoo.")
+    odoo_api_url: AnyHttpUrl | None = Field(
+        AnyHttpUrl("http://127.0.0.1:8070"),
+        validation_alias=AliasChoices("ODOO_API_URL", "MOCK_ODOO_URL"),
+        description="Odoo API base URL for heartbeats (ODOO_API_URL, or the seed's MOCK_ODOO_URL); empty disables.",
+    )
+    kkt_adapter_id: str = Field("kkt-adapter-1", min_length=1, max_length=64, description="Name in heartbeats.")
+
     kkt_adapter_host: str = Field("127.0.0.1", min_length=1, description="Bind address.")
     kkt_adapter_port: int = Field(8000, ge=0, le=65535, description="Bind port; 0 picks a free one.")
     max_request_bytes: int = Field(256 * 1024, ge=1024, description="Larger request bodies get 413.")
@@ -41,7 +61,20 @@ class Settings(BaseSettings):
     kkt_reg_number: str = Field("0000000001012345", pattern=r"^\d{1,20}$")
     kkt_sign_key: SecretStr = Field(SecretStr("opticserp-dev-fn-key"), description="Fiscal sign HMAC key.")
     kkt_timezone: str = Field("Europe/Moscow", description="The register's local time zone.")
+    kkt_taxation_system: int = Field(1, ge=1, le=63, description="Tag 1055 bit mask: 1 ОСН, 2 УСН доход, ...")
     vat_tag_overrides: dict[str, int] = Field(default_factory=dict, description="JSON: rate → tag 1199.")
+
+    @field_validator("odoo_api_url", "redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -73,12 +106,21 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def ofd_base_url(self) -> str:
+        return str(self.ofd_url).rstrip("/")
+
+    @property
     def fn_state_path(self) -> Path:
         return self.kkt_state_path or self.buffer_db_path.with_name("mock_kkt.db")
 
     @property
     def print_delay_seconds(self) -> tuple[float, float]:
         return self.kkt_print_delay_min_ms / 1000, self.kkt_print_delay_max_ms / 1000
+
+
+_OFD_URL, _ODOO_URL = "OFD_URL (or MOCK_OFD_URL)", "ODOO_API_URL (or MOCK_ODOO_URL)"
+ENV_NAMES = {"ofd_url": _OFD_URL, "OFD_URL": _OFD_URL, "MOCK_OFD_URL": _OFD_URL,
+             "odoo_api_url": _ODOO_URL, "ODOO_API_URL": _ODOO_URL, "MOCK_ODOO_URL": _ODOO_URL}
 
 
 class ConfigurationError(Exception):
@@ -101,5 +143,5 @@ def describe_errors(exc: ValidationError) -> str:
             continue
         given = error.get("input")
         shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
-        lines.append(f"{str(error['loc'][0]).upper()}: {message}{shown}")
+        lines.append(f"{ENV_NAMES.get(str(error['loc'][0]), str(error['loc'][0]).upper())}: {message}{shown}")
     return "invalid configuration:\n  " + "\n  ".join(lines)

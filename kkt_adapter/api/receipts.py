@@ -56,7 +56,8 @@ async def post_receipt(
 ) -> JSONResponse:
     key = idempotency_key(x_idempotency_key, idempotency_key_header)
     try:
-        outcome = await parts.service.fiscalize(key, receipt.to_fiscal())
+        with parts.metrics.receipt_seconds.time():
+            outcome = await parts.service.fiscalize(key, receipt.to_fiscal())
     except IdempotencyConflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc), field=KEY_HEADER) from None
     except StillFiscalizing as exc:

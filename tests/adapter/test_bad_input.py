@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .support import RunningAdapter, seed_receipt
+from tests.support import RunningAdapter, seed_receipt
 
 
 def item(**changes: Any) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def test_an_invalid_receipt_is_refused_naming_the_field(adapter: RunningAdapter,
     assert error["error"] == "validation_error"
     assert field in [e["field"] for e in error["errors"]], error
     assert all(e["problem"] for e in error["errors"])
-    assert adapter.status()["pending_count"] == 0
+    assert adapter.accepted() == 0
 
 
 RAW_CASES = {

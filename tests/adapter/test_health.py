@@ -8,8 +8,7 @@ import httpx
 
 from emulators.serving import ServerThread
 from kkt_adapter.app import create_app
-
-from .support import RunningAdapter
+from tests.support import RunningAdapter, eventually
 
 
 def test_health_has_the_guides_fields(adapter: RunningAdapter) -> None:
@@ -22,14 +21,16 @@ def test_health_has_the_guides_fields(adapter: RunningAdapter) -> None:
     assert body["kkt"]["mode"] == "mock"
 
 
-def test_buffer_status_has_the_guides_fields_and_capacity(start_adapter) -> None:
-    adapter: RunningAdapter = start_adapter(buffer_max_size=4)
+def test_buffer_status_has_the_guides_fields_and_capacity(start_adapter, refused_url) -> None:
+    adapter: RunningAdapter = start_adapter(buffer_max_size=4, ofd_url=refused_url)
     adapter.post_receipt()
     status = adapter.status()
     assert status["pending_count"] == 1 and status["synced_count"] == 0
-    assert status["network_status"] in {"UNKNOWN", "ONLINE", "OFFLINE", "DEGRADED"}
+    assert status["network_status"] in {"UNKNOWN", "OFFLINE"}
     assert (status["capacity"], status["percent_full"]) == (4, 25.0)
-    assert status["failed_count"] == 0 and status["dlq_count"] == 0
+    eventually(lambda: adapter.status()["failed_count"] == 1, "the refused delivery to count as failed",
+               adapter.status)
+    assert adapter.status()["dlq_count"] == 0
 
 
 class BrokenRegister:

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from .support import RunningAdapter, seed_receipt
+from tests.support import RunningAdapter, seed_receipt
 
 
 def test_a_retry_with_the_same_key_returns_the_original_answer(adapter: RunningAdapter) -> None:
@@ -15,14 +15,14 @@ def test_a_retry_with_the_same_key_returns_the_original_answer(adapter: RunningA
     assert again.status_code == 200
     assert again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert adapter.status()["pending_count"] == 1
+    assert adapter.accepted() == 1
 
 
 def test_the_same_amounts_written_differently_are_the_same_request(adapter: RunningAdapter) -> None:
     adapter.post_receipt(seed_receipt(total=5000), key="same")
     again = adapter.post_receipt(seed_receipt(total="5000.00"), key="same")
     assert again.status_code == 200
-    assert adapter.status()["pending_count"] == 1
+    assert adapter.accepted() == 1
 
 
 def test_the_same_key_with_a_different_body_is_a_conflict(adapter: RunningAdapter) -> None:
@@ -34,7 +34,7 @@ def test_the_same_key_with_a_different_body_is_a_conflict(adapter: RunningAdapte
     assert error["error"] == "idempotency_conflict"
     assert error["errors"][0]["field"] == "X-Idempotency-Key"
     assert "different receipt" in error["message"]
-    assert adapter.status()["pending_count"] == 1
+    assert adapter.accepted() == 1
 
 
 def test_the_plain_idempotency_key_header_is_accepted(adapter: RunningAdapter) -> None:
@@ -50,7 +50,7 @@ def test_a_missing_key_is_refused_with_a_clear_message(adapter: RunningAdapter) 
     assert response.json()["errors"] == [
         {"field": "X-Idempotency-Key", "problem": response.json()["message"]}
     ]
-    assert adapter.status()["pending_count"] == 0
+    assert adapter.accepted() == 0
 
 
 def test_a_key_with_spaces_is_refused(adapter: RunningAdapter) -> None:
@@ -75,7 +75,7 @@ def test_fifty_concurrent_duplicates_create_exactly_one_receipt(start_adapter) -
     assert len({r.json()["receipt_id"] for r in responses}) == 1
     assert len({r.json()["fiscal"]["fiscal_doc_number"] for r in responses}) == 1
     assert sum(r.headers.get("Idempotent-Replayed") != "true" for r in responses) == 1
-    assert adapter.status()["pending_count"] == 1
+    assert adapter.accepted() == 1
     kkt = adapter.client.get("/v1/health").json()["kkt"]
     assert kkt["receipts_total"] == 1
 
@@ -98,4 +98,4 @@ def test_two_adapters_sharing_a_buffer_sign_one_receipt_per_key(start_adapter) -
     signed = {r.json()["receipt_id"] for r in responses if r.status_code == 200}
     assert len(signed) == 1
     assert all(r.json()["error"] == "still_fiscalizing" for r in responses if r.status_code == 409)
-    assert one.status()["pending_count"] == 1
+    assert one.accepted() == 1

@@ -7,8 +7,7 @@ import asyncio
 from kkt_adapter.buffer import ReceiptBuffer
 from kkt_adapter.components import build_driver
 from kkt_adapter.receipt import ReceiptIn
-
-from .support import RunningAdapter, seed_receipt, stop
+from tests.support import RunningAdapter, seed_receipt, stop
 
 
 def test_fiscal_numbers_continue_after_a_restart(start_adapter) -> None:
@@ -22,7 +21,7 @@ def test_fiscal_numbers_continue_after_a_restart(start_adapter) -> None:
     assert after["fiscal_doc_number"] == before[-1]["fiscal_doc_number"] + 1
     assert after["fn_serial"] == before[-1]["fn_serial"]
     assert after["receipt_number"] == 4
-    assert second.status()["pending_count"] == 4
+    assert second.accepted() == 4
 
 
 def test_a_retry_after_a_restart_gets_the_original_answer(start_adapter) -> None:
@@ -54,7 +53,7 @@ def _crash_after_signing(settings, key: str, signed: bool) -> str:
         await driver.open()
         await buffer.reserve(receipt_id="crashed", key=key, request_hash=request.fingerprint(),
                              pos_id=request.pos_id, operation=request.operation, total=request.total,
-                             payload=request.to_json(), capacity=10)
+                             payload=request.to_json(), capacity=10, hlc="0000000000000001-00000-test")
         fd = (await driver.fiscalize(request, "crashed")).fiscal_doc_number if signed else 0
         await driver.close()
         await buffer.close()
@@ -73,7 +72,7 @@ def test_a_receipt_signed_just_before_a_crash_is_recovered_not_signed_again(adap
     assert retry.status_code == 200
     assert retry.json()["receipt_id"] == "crashed"
     assert str(retry.json()["fiscal"]["fiscal_doc_number"]) == fd
-    assert adapter.status()["pending_count"] == 1
+    assert adapter.accepted() == 1
     assert adapter.client.get("/v1/health").json()["kkt"]["receipts_total"] == 1
 
 

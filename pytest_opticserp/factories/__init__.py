@@ -1,0 +1,14 @@
+"""Fixture factories: call one in a conftest to declare another server, database or client fixture."""
+
+from pytest_opticserp.factories.postgresql import postgresql, postgresql_database, postgresql_noproc, postgresql_proc
+from pytest_opticserp.factories.redis import redis_client, redis_noproc, redis_proc
+
+__all__ = [
+    "postgresql",
+    "postgresql_database",
+    "postgresql_noproc",
+    "postgresql_proc",
+    "redis_client",
+    "redis_noproc",
+    "redis_proc",
+]

@@ -1,0 +1,99 @@
+"""The plugin's options: read from the command line or the ini file, validated, and shown to the user."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_opticserp.config import settings_for
+
+PUBLIC_FIXTURES = [
+    "opticserp_redis_proc",
+    "opticserp_redis",
+    "opticserp_postgresql_proc",
+    "opticserp_postgresql_database",
+    "opticserp_postgresql",
+]
+
+
+def test_settings_are_read_from_the_ini_file(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    pytester.makeini("[pytest]\nopticserp_backend = local\nopticserp_startup_timeout = 7.5\n")
+
+    settings = settings_for(pytester.parseconfigure(*inner_args))
+
+    assert (settings.backend, settings.startup_timeout) == ("local", 7.5)
+
+
+def test_the_command_line_wins_over_the_ini_file(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    pytester.makeini("[pytest]\nopticserp_redis_exec = /from/ini\nopticserp_startup_timeout = 7.5\n")
+
+    settings = settings_for(pytester.parseconfigure(*inner_args, "--opticserp-redis-exec=/from/cli"))
+
+    assert (settings.redis_exec, settings.startup_timeout) == ("/from/cli", 7.5)
+
+
+def test_an_unknown_backend_on_the_command_line_is_a_usage_error(
+    pytester: pytest.Pytester, inner_args: list[str]
+) -> None:
+    result = pytester.runpytest(*inner_args, "--opticserp-backend=dockr")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--opticserp-backend: invalid choice: 'dockr'*"])
+
+
+def test_an_unknown_backend_in_the_ini_file_is_a_usage_error(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    pytester.makeini("[pytest]\nopticserp_backend = dockr\n")
+
+    result = pytester.runpytest(*inner_args)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*opticserp_backend = 'dockr': expected one of auto, local, docker, external*"])
+
+
+def test_a_startup_timeout_that_is_not_a_positive_number_is_a_usage_error(
+    pytester: pytest.Pytester, inner_args: list[str]
+) -> None:
+    result = pytester.runpytest(*inner_args, "--opticserp-startup-timeout=soon")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*opticserp_startup_timeout = 'soon': expected a positive number of seconds*"])
+
+
+def test_every_public_fixture_is_listed_with_its_documentation(
+    pytester: pytest.Pytester, inner_args: list[str]
+) -> None:
+    result = pytester.runpytest(*inner_args, "--fixtures")
+
+    listing = result.stdout.str()
+    for name in PUBLIC_FIXTURES:
+        entry = listing.split(f"\n{name}", 1)[1].splitlines()
+        assert entry[1].strip(), f"{name} has no documentation in pytest --fixtures"
+
+
+def test_the_options_appear_in_help_with_their_ini_names(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    result = pytester.runpytest(*inner_args, "--help")
+
+    result.stdout.fnmatch_lines(["*--opticserp-backend=*", "*--opticserp-postgresql-bindir=*", "*opticserp_redis_url*"])
+
+
+def test_the_report_header_says_which_backend_serves_each_service(
+    pytester: pytest.Pytester, inner_args: list[str]
+) -> None:
+    result = pytester.runpytest(*inner_args, "--opticserp-backend=local")
+
+    result.stdout.fnmatch_lines(["opticserp: redis local (*redis-server *), postgresql local (*, *)"])
+
+
+def test_the_report_header_shows_external_urls_without_their_password(
+    pytester: pytest.Pytester, inner_args: list[str]
+) -> None:
+    result = pytester.runpytest(
+        *inner_args,
+        "--opticserp-redis-url=redis://:s3cret@127.0.0.1:6390/0",
+        "--opticserp-postgresql-url=postgresql://odoo:s3cret@127.0.0.1:5433/postgres",
+    )
+
+    result.stdout.fnmatch_lines([
+        "opticserp: redis external (redis://:***@127.0.0.1:6390/0), "
+        "postgresql external (postgresql://odoo:***@127.0.0.1:5433/postgres)"
+    ])
+    assert "s3cret" not in result.stdout.str()
