@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 
 import httpx
@@ -41,3 +42,20 @@ def test_the_real_register_mode_says_what_is_missing(run_adapter) -> None:
     running = run_adapter(KKT_MODE="real")
     assert running.process.wait(timeout=15) == 2
     assert "KKT_MODE" in running.log()
+
+
+def test_the_adapter_process_logs_json_without_its_signing_key(run_adapter) -> None:
+    import httpx
+
+    from tests.support import free_port, seed_receipt, wait_until_healthy
+
+    port = free_port()
+    running = run_adapter("--port", str(port), KKT_SIGN_KEY="very-secret-key", LOG_LEVEL="DEBUG")
+    wait_until_healthy(f"http://127.0.0.1:{port}", running)
+    httpx.post(f"http://127.0.0.1:{port}/v1/kkt/receipt", json=seed_receipt(), headers={"X-Idempotency-Key": "k"})
+    running.process.terminate()
+    running.process.wait(timeout=15)
+    lines = [json.loads(line) for line in running.log().splitlines() if line.startswith("{")]
+    fiscalized = [entry for entry in lines if entry["message"] == "receipt fiscalized"]
+    assert fiscalized and {"receipt_id", "pos_id", "fiscal_doc_number", "fn_serial"} <= set(fiscalized[0])
+    assert "very-secret-key" not in running.log()

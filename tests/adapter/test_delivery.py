@@ -253,3 +253,30 @@ def test_the_in_process_ofd_mode_needs_no_server(start_adapter, refused_url: str
     adapter.post_receipt()
     synced(adapter, 1)
     assert adapter.status()["network_status"] == "ONLINE"
+
+
+def test_a_hanging_ofd_never_holds_up_the_receipt_endpoint(start_adapter, proxy: NetfaultProxy) -> None:
+    adapter = start_adapter(ofd_url=proxy.url, ofd_timeout=60)
+    with proxy.toxic("blackhole"):
+        for i in range(5):
+            response = adapter.client.post("/v1/kkt/receipt", json=seed_receipt(),
+                                           headers={"X-Idempotency-Key": f"k{i}"}, timeout=5)
+            assert response.status_code == 200
+        assert adapter.status()["pending_count"] == 5
+
+
+def test_retry_attempts_are_kept_across_a_restart(start_adapter, ofd: OfdEmulator) -> None:
+    ofd.fail_permanently()
+    first = start_adapter(ofd_max_attempts=3, circuit_breaker_threshold=100)
+    first.post_receipt()
+    eventually(lambda: ofd.counters.failed_injected >= 2, "two failed attempts")
+    first.client.close()
+    first.server.stop()
+    with sqlite3.connect(first.settings.buffer_db_path) as db:
+        (attempts,) = db.execute("SELECT attempts FROM receipts").fetchone()
+    assert attempts >= 2
+
+    second = start_adapter(ofd_max_attempts=3, circuit_breaker_threshold=100)
+    eventually(lambda: second.status()["dlq_count"] == 1, "the third attempt to give up", second.status)
+    assert ofd.counters.failed_injected == 3
+    assert second.client.get("/v1/kkt/dlq").json()["entries"][0]["attempts"] == 3
