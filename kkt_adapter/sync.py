@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -130,15 +131,19 @@ class SyncWorker:
             return 0.0
         return wait
 
-    async def sync_now(self) -> SyncReport:
-        """One run: deliver what is due until the queue is empty, blocked, or a call fails."""
+    async def sync_now(self, forced: bool = False) -> SyncReport:
+        """One run: deliver what is due until the queue is empty, blocked, or a call fails.
+
+        `forced` (an operator's "sync now") skips retry backoffs and, with nothing to send, checks the OFD's
+        health anyway; the circuit breaker is respected either way.
+        """
         async with self._running:
             started = time.perf_counter()
             report = SyncReport()
             try:
                 if await self._lock.acquire():
                     try:
-                        await self._run(report)
+                        await self._run(report, forced)
                     finally:
                         await self._lock.release()
                 else:
@@ -148,20 +153,22 @@ class SyncWorker:
                 self.last_report = report
             return report
 
-    async def _run(self, report: SyncReport) -> None:
+    async def _run(self, report: SyncReport, forced: bool) -> None:
         self._backlog = False
         self._backoff_until = None
         while True:
             if self._breaker.state is BreakerState.OPEN:
                 report.stopped_by = f"circuit breaker OPEN; next trial in {self._breaker.retry_in:.1f}s"
                 return
-            batch, blocked_until = await self._buffer.due(self._batch_size, self._wall())
+            batch, blocked_until = await self._buffer.due(self._batch_size, math.inf if forced else self._wall())
             if not batch:
                 if blocked_until is not None:
                     self._backoff_until = blocked_until
                     report.stopped_by = f"retry backoff; next attempt in {blocked_until - self._wall():.1f}s"
-                elif self._network.status is not NetworkStatus.ONLINE or self._breaker.state is not BreakerState.CLOSED:
-                    await self._probe()
+                elif forced or self._network.status is not NetworkStatus.ONLINE or (
+                    self._breaker.state is not BreakerState.CLOSED
+                ):
+                    await self._probe(report)
                 return
             outcomes, failed = await self._deliver(batch, report)
             if outcomes:
@@ -236,11 +243,14 @@ class SyncWorker:
         log.error("receipt moved to the DLQ", extra={"receipt_id": delivery.receipt_id, "reason": reason})
         return DeliveryOutcome(delivery.receipt_id, "dlq", error=reason)
 
-    async def _probe(self) -> None:
+    async def _probe(self, report: SyncReport) -> None:
         """With nothing to send, learn whether the OFD is back, so status and breaker tell the truth."""
         if not self._breaker.allow():
             return
         answer = await self._ofd.probe()
+        if answer.kind != "accepted":
+            report.errors.append(f"OFD health check: {answer.message}")
+            self._metrics.ofd_errors.labels(answer.error_kind).inc()
         if answer.kind == "accepted":
             self._breaker.record_success()
             self._network.answered()

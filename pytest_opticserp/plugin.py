@@ -1,10 +1,12 @@
-"""Entry point registered under `pytest11`: options, report hooks and the default fixtures are declared here.
+"""Entry point registered under `pytest11`: options, markers, report hooks and the default fixtures.
 
-The fixtures themselves come from `factories`; the emulator and adapter fixtures will be added the same way.
+The fixtures themselves come from `factories`; scenario behaviour lives in `scenarios`.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +15,9 @@ from kkt_adapter import __version__
 from pytest_opticserp import _lifecycle, factories
 from pytest_opticserp.backends import SERVICES, BackendUnavailable, choose
 from pytest_opticserp.config import register_options, settings_for
+from pytest_opticserp.factories.adapter import MARKER as ADAPTER_MARKER
+from pytest_opticserp.receipts import ReceiptFactory
+from pytest_opticserp.scenarios import SCENARIO_MARKERS, Scenarios, adapter_settings_for, apply_markers
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -21,6 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     settings_for(config)  # a bad option value is a usage error before any test runs
+    for description in SCENARIO_MARKERS.values():
+        config.addinivalue_line("markers", description)
+    config.addinivalue_line(
+        "markers", f"{ADAPTER_MARKER}(**settings): settings for this test's kkt_adapter process, named as its "
+        "environment variables in lower case, e.g. buffer_max_size=3, sync_interval=0.5; redis=False leaves "
+        "Redis out",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -53,3 +65,35 @@ opticserp_redis = factories.redis_client("opticserp_redis_proc")
 opticserp_postgresql_proc = factories.postgresql_proc()
 opticserp_postgresql_database = factories.postgresql_database("opticserp_postgresql_proc")
 opticserp_postgresql = factories.postgresql("opticserp_postgresql_database")
+
+opticserp_ofd_server = factories.ofd_server()
+ofd = factories.ofd("opticserp_ofd_server")
+opticserp_odoo_api_server = factories.odoo_api_server()
+odoo_api = factories.odoo_api("opticserp_odoo_api_server")
+ofd_network = factories.fault_proxy("ofd")
+kkt_adapter = factories.kkt_adapter()
+
+
+@pytest.fixture
+def receipt_factory() -> ReceiptFactory:
+    """Builds valid receipt bodies: `receipt_factory()`, `.sale(price=, tax_rate=)`, `.refund()`,
+    `.split(cash=, card=)`, `.with_rates("22", "10", ...)`; `.key()` gives a fresh idempotency key."""
+    return ReceiptFactory()
+
+
+@pytest.fixture
+def scenario(request: pytest.FixtureRequest, ofd: Any, ofd_network: Any) -> Scenarios:
+    """Failure scenarios as context managers: `with scenario.offline(mode="blackhole"):`,
+    `scenario.circuit_breaker(failures=3)`, `scenario.ofd_timeout(delay=5)`. Each is undone on exit."""
+    return Scenarios(ofd, ofd_network, adapter_settings_for(request.node))
+
+
+@pytest.fixture(autouse=True)
+def _opticserp_scenario_markers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Switch on the scenarios a test is marked with, before its adapter starts; undo them after."""
+    if not any(request.node.get_closest_marker(name) for name in SCENARIO_MARKERS):
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        apply_markers(request.node, request.getfixturevalue("scenario"), stack)
+        yield

@@ -30,31 +30,6 @@ FAST_TIMINGS = {
 
 
 @pytest.fixture(scope="session")
-def _ofd_server() -> Iterator[OfdEmulator]:
-    with OfdEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def ofd(_ofd_server: OfdEmulator) -> OfdEmulator:
-    """The OFD emulator, fresh for each test."""
-    _ofd_server.reset()
-    return _ofd_server
-
-
-@pytest.fixture(scope="session")
-def _odoo_api_server() -> Iterator[OdooApiEmulator]:
-    with OdooApiEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def odoo_api(_odoo_api_server: OdooApiEmulator) -> OdooApiEmulator:
-    _odoo_api_server.reset()
-    return _odoo_api_server
-
-
-@pytest.fixture(scope="session")
 def refused_url() -> Iterator[str]:
     """A loopback port that is bound but not listening: every connection is refused."""
     with socket.socket() as sock:

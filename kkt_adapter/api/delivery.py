@@ -17,7 +17,7 @@ Parts = Annotated[Components, Depends(components)]
 
 @router.post("/v1/kkt/buffer/sync", summary="Deliver due receipts to the OFD now and report what happened")
 async def sync_now(parts: Parts) -> dict[str, Any]:
-    report = await parts.worker.sync_now()
+    report = await parts.worker.sync_now(forced=True)
     return {"report": report.to_dict(), "circuit_breaker": parts.breaker.state.value,
             "buffer": await buffer_status(parts)}
 

@@ -77,24 +77,11 @@ def wait_until() -> Callable[[Callable[[], bool], float, str], None]:
     return _wait_until
 
 
-# One server per emulator for the session, reset before each test: starting and stopping uvicorn costs
-# ~0.2 s, and `reset()` is exactly the isolation the handles promise. Tests that need other settings
-# start their own instance.
+# The plugin's `ofd` and `odoo_api` fixtures give one server per session, reset before each test; tests that
+# need other settings start their own instance.
 @pytest.fixture(scope="session")
-def _ofd_server() -> Iterator[OfdEmulator]:
-    with OfdEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def ofd(_ofd_server: OfdEmulator) -> OfdEmulator:
-    _ofd_server.reset()
-    return _ofd_server
-
-
-@pytest.fixture(scope="session")
-def _ofd_client(_ofd_server: OfdEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=_ofd_server.url, timeout=10) as client:
+def _ofd_client(opticserp_ofd_server: OfdEmulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=opticserp_ofd_server.url, timeout=10) as client:
         yield client
 
 
@@ -104,20 +91,8 @@ def ofd_client(ofd: OfdEmulator, _ofd_client: httpx.Client) -> httpx.Client:
 
 
 @pytest.fixture(scope="session")
-def _odoo_server() -> Iterator[OdooApiEmulator]:
-    with OdooApiEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def odoo_api(_odoo_server: OdooApiEmulator) -> OdooApiEmulator:
-    _odoo_server.reset()
-    return _odoo_server
-
-
-@pytest.fixture(scope="session")
-def _odoo_client(_odoo_server: OdooApiEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=_odoo_server.url, timeout=10) as client:
+def _odoo_client(opticserp_odoo_api_server: OdooApiEmulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=opticserp_odoo_api_server.url, timeout=10) as client:
         yield client
 
 

@@ -1,0 +1,166 @@
+"""`KktAdapter`: a real `opticserp adapter` process for a test, with a client and the helpers tests need.
+
+The adapter runs as its own process (not in the test's interpreter) so that a test can kill it with SIGKILL
+at any moment and start it again on the same buffer, as a power cut and a reboot would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pytest_opticserp.executors.opticserp import OpticserpProcess
+from pytest_opticserp.receipts import ReceiptFactory
+from pytest_opticserp.waiting import eventually
+
+TEST_TIMINGS: dict[str, Any] = {
+    "kkt_print_delay_min_ms": 0,
+    "kkt_print_delay_max_ms": 0,
+    "sync_interval": 1.0,
+    "circuit_breaker_threshold": 3,
+    "circuit_breaker_recovery_timeout": 1.0,
+    "ofd_timeout": 2.0,
+    "ofd_retry_base": 0.05,
+    "ofd_retry_max": 0.5,
+    "heartbeat_interval": 0.5,
+}
+
+
+class KktAdapter:
+    """The adapter under test: `url`, `client`, `settings` (as given to the process) and helpers."""
+
+    def __init__(self, port: int, workdir: Path, settings: Mapping[str, Any], startup_timeout: float = 30.0) -> None:
+        self.port = port
+        self.workdir = workdir
+        self.settings = dict(settings)
+        self.buffer_path = workdir / "buffer.db"
+        env = {name.upper(): _env_value(value) for name, value in self.settings.items()}
+        env.update({"BUFFER_DB_PATH": str(self.buffer_path), "KKT_ADAPTER_PORT": str(port),
+                    "KKT_ADAPTER_HOST": "127.0.0.1"})
+        self.env = env
+        self._process = OpticserpProcess(
+            "kkt-adapter", ["adapter"], port=port, health_path="/v1/health", logfile=workdir / "adapter.log",
+            env=env, cwd=workdir, inherit=clean_environment(),
+            startup_timeout=startup_timeout, healthy_statuses=(200, 503),
+        )
+        self.url = self._process.url
+        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self.receipts = ReceiptFactory()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    @property
+    def startup_seconds(self) -> float:
+        return self._process.startup_seconds
+
+    def running(self) -> bool:
+        return self._process.running()
+
+    def start(self) -> KktAdapter:
+        self._process.start()
+        return self
+
+    def stop(self) -> None:
+        """Graceful shutdown (SIGTERM)."""
+        self._process.stop()
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut: nothing is flushed or closed by the adapter."""
+        self._process.kill()
+
+    def restart(self, *, kill: bool = False) -> KktAdapter:
+        """Stop (or kill) and start again on the same port and buffer."""
+        self.kill() if kill else self.stop()
+        return self.start()
+
+    def close(self) -> None:
+        self.client.close()
+        self._process.stop()
+
+    def log(self) -> str:
+        return self._process.log()
+
+    def post_receipt(self, body: dict[str, Any] | None = None, key: str | None = None,
+                     **kwargs: Any) -> httpx.Response:
+        """POST a receipt (the seed's sale by default) with `key` (a fresh one by default)."""
+        headers = {"X-Idempotency-Key": key or ReceiptFactory.key()}
+        return self.client.post("/v1/kkt/receipt", json=body if body is not None else self.receipts(),
+                                headers=headers, **kwargs)
+
+    def status(self) -> dict[str, Any]:
+        return self._get("/v1/kkt/buffer/status")
+
+    def health(self) -> dict[str, Any]:
+        response = self.client.get("/v1/health")
+        return response.json()
+
+    def sync_now(self) -> dict[str, Any]:
+        response = self.client.post("/v1/kkt/buffer/sync")
+        response.raise_for_status()
+        return response.json()
+
+    def dlq(self) -> list[dict[str, Any]]:
+        return self._get("/v1/kkt/dlq")["entries"]
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the buffer directly, as the guide's `sqlite3 buffer.db` does."""
+        with sqlite3.connect(f"file:{self.buffer_path}?mode=ro", uri=True) as db:
+            return db.execute(sql, params).fetchall()
+
+    def wait_until_synced(self, count: int, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait until `count` receipts are synced and none is pending; returns the buffer status."""
+        return eventually(lambda: (s := self.status())["synced_count"] == count and s["pending_count"] == 0 and s,
+                          f"{count} receipt(s) synced and none pending", self.status, timeout=timeout)
+
+    def wait_for_breaker(self, state: str, timeout: float = 10.0) -> dict[str, Any]:
+        return eventually(lambda: (h := self.health())["circuit_breaker"] == state and h,
+                          f"the circuit breaker to be {state}", self.health, timeout=timeout)
+
+    def wait_for_network(self, status: str, timeout: float = 10.0) -> dict[str, Any]:
+        return eventually(lambda: (s := self.status())["network_status"] == status and s,
+                          f"network_status {status}", self.status, timeout=timeout)
+
+    def _get(self, path: str) -> dict[str, Any]:
+        response = self.client.get(path)
+        response.raise_for_status()
+        return response.json()
+
+    def __repr__(self) -> str:
+        return f"<KktAdapter {self.url} pid={self.pid}>"
+
+
+def adapter_variables() -> set[str]:
+    """Every environment variable the adapter reads, aliases included."""
+    from kkt_adapter.settings import Settings
+
+    names = set()
+    for name, field in Settings.model_fields.items():
+        names.add(name.upper())
+        choices = getattr(field.validation_alias, "choices", None) or []
+        names.update(str(choice).upper() for choice in choices)
+    return names
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without the adapter's variables: a developer's exported SYNC_INTERVAL
+    must not change what a test's adapter does."""
+    import os
+
+    banned = adapter_variables()
+    return {name: value for name, value in os.environ.items() if name.upper() not in banned}
+
+
+def _env_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value)
+    return str(value)

@@ -1,0 +1,76 @@
+"""Valid receipts for the adapter's POST /v1/kkt/receipt, built from a few words.
+
+    receipt_factory()                                   # the seed's Ray-Ban sale, 5000.00, card
+    receipt_factory.sale(price="1200.50", tax_rate=22)
+    receipt_factory.refund(price="300.00")
+    receipt_factory.split(cash="1000.00", card="4000.00")
+    receipt_factory.with_rates("22", "10", "22/122", "none")
+
+Totals are computed the way the adapter checks them (price × quantity, rounded half-up to the kopeck), so
+every receipt built here is accepted; pass `total=` to build a wrong one on purpose.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+KOPECK = Decimal("0.01")
+SEED_ITEM = {"name": "Очки солнцезащитные Ray-Ban", "quantity": 1, "price": "5000.00", "tax_rate": 20}
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(KOPECK, rounding=ROUND_HALF_UP))
+
+
+def items_total(items: list[dict[str, Any]]) -> str:
+    return _money(sum((Decimal(str(i["price"])) * Decimal(str(i["quantity"]))).quantize(KOPECK, ROUND_HALF_UP)
+                      for i in items))
+
+
+class ReceiptFactory:
+    """Builds receipt bodies; each call returns a new dict the test may change."""
+
+    def __init__(self, pos_id: str = "POS-001") -> None:
+        self.pos_id = pos_id
+        self._counter = itertools.count(1)
+
+    def __call__(self, items: list[dict[str, Any]] | None = None, *, payment_method: str = "card",
+                 **fields: Any) -> dict[str, Any]:
+        items = [dict(item) for item in (items or [SEED_ITEM])]
+        body: dict[str, Any] = {"pos_id": self.pos_id, "items": items, "total": items_total(items),
+                                "payment_method": payment_method}
+        body.update(fields)
+        if "payments" in fields:
+            body.pop("payment_method", None)
+        return body
+
+    def item(self, price: str | Decimal = "5000.00", quantity: str | int | Decimal = 1, tax_rate: Any = 22,
+             name: str | None = None) -> dict[str, Any]:
+        return {"name": name or f"Товар {next(self._counter)}", "quantity": quantity, "price": str(price),
+                "tax_rate": tax_rate}
+
+    def sale(self, price: str | Decimal = "5000.00", quantity: str | int = 1, tax_rate: Any = 22,
+             **fields: Any) -> dict[str, Any]:
+        return self([self.item(price, quantity, tax_rate)], **fields)
+
+    def refund(self, price: str | Decimal = "5000.00", quantity: str | int = 1, tax_rate: Any = 22,
+               **fields: Any) -> dict[str, Any]:
+        return self([self.item(price, quantity, tax_rate)], type="refund", **fields)
+
+    def split(self, cash: str, card: str, tax_rate: Any = 22, **fields: Any) -> dict[str, Any]:
+        """A sale of one item paid partly in cash and partly by card."""
+        total = _money(Decimal(cash) + Decimal(card))
+        return self([self.item(total, 1, tax_rate)],
+                    payments=[{"method": "cash", "amount": cash}, {"method": "card", "amount": card}], **fields)
+
+    def with_rates(self, *rates: Any, price: str = "100.00", **fields: Any) -> dict[str, Any]:
+        """One item per VAT rate."""
+        return self([self.item(price, 1, rate) for rate in rates], **fields)
+
+    @staticmethod
+    def key() -> str:
+        """A fresh idempotency key."""
+        return f"test-{uuid.uuid4()}"

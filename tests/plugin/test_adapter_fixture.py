@@ -1,0 +1,93 @@
+"""The plugin's adapter, emulator and scenario fixtures, used as a test author would."""
+
+from __future__ import annotations
+
+import psutil
+import pytest
+
+from pytest_opticserp import KktAdapter, ReceiptFactory, eventually
+
+
+def test_the_adapter_is_a_real_process_wired_to_the_ofd(kkt_adapter: KktAdapter, ofd) -> None:
+    assert psutil.Process(kkt_adapter.pid).is_running()
+    response = kkt_adapter.post_receipt()
+    assert response.status_code == 200
+    kkt_adapter.wait_until_synced(1)
+    assert ofd.wait_for(1)[0].document["fiscal_doc_number"] == response.json()["fiscal"]["fiscal_doc_number"]
+
+
+def test_the_adapter_reports_heartbeats_and_uses_redis(kkt_adapter: KktAdapter, odoo_api) -> None:
+    odoo_api.wait_for(1)
+    assert kkt_adapter.health()["sync_lock"]["backend"] == "redis"
+
+
+@pytest.mark.kkt_adapter(buffer_max_size=2, redis=False)
+def test_the_marker_sets_the_adapters_settings(kkt_adapter: KktAdapter) -> None:
+    assert kkt_adapter.status()["capacity"] == 2
+    assert kkt_adapter.health()["sync_lock"]["redis"] == "not configured"
+
+
+def test_receipts_from_the_factory_are_all_accepted(kkt_adapter: KktAdapter, receipt_factory: ReceiptFactory) -> None:
+    bodies = [receipt_factory(), receipt_factory.sale(price="1200.50", quantity="0.5"),
+              receipt_factory.refund(price="300.00"), receipt_factory.split(cash="1000.00", card="4000.00"),
+              receipt_factory.with_rates(22, 20, 10, 7, 5, 0, "22/122", "20/120", "10/110", "7/107", "5/105", "none")]
+    answers = [kkt_adapter.post_receipt(body) for body in bodies]
+    assert [a.status_code for a in answers] == [200] * len(bodies), [a.text for a in answers]
+    assert answers[2].json()["fiscal"]["operation"] == 2
+
+
+def test_a_killed_adapter_restarts_on_the_same_buffer(kkt_adapter: KktAdapter) -> None:
+    first = kkt_adapter.post_receipt(key="before-kill").json()
+    old_pid = kkt_adapter.pid
+    kkt_adapter.restart(kill=True)
+    assert kkt_adapter.pid != old_pid and not psutil.pid_exists(old_pid)
+    again = kkt_adapter.post_receipt(key="before-kill").json()
+    assert again == first
+    assert kkt_adapter.post_receipt().json()["fiscal"]["fiscal_doc_number"] > first["fiscal"]["fiscal_doc_number"]
+
+
+@pytest.mark.offline
+def test_offline_refuses_connections_to_the_ofd(kkt_adapter: KktAdapter, ofd) -> None:
+    for _ in range(3):
+        assert kkt_adapter.post_receipt().status_code == 200
+    kkt_adapter.wait_for_network("OFFLINE")
+    assert kkt_adapter.status()["pending_count"] == 3
+    assert ofd.counters.calls == 0
+
+
+@pytest.mark.offline(mode="blackhole")
+@pytest.mark.kkt_adapter(ofd_timeout=0.3)
+def test_offline_blackhole_leaves_deliveries_hanging_until_timeout(kkt_adapter: KktAdapter, ofd) -> None:
+    kkt_adapter.post_receipt()
+    kkt_adapter.wait_for_network("OFFLINE")
+    eventually(lambda: kkt_adapter.query("SELECT last_error FROM receipts")[0][0], "a failed delivery")
+    (error,) = kkt_adapter.query("SELECT last_error FROM receipts")[0]
+    assert "did not answer within 0.3s" in error
+    assert ofd.counters.calls == 0
+
+
+@pytest.mark.circuit_breaker
+def test_circuit_breaker_fails_the_ofd_until_the_breaker_opens(kkt_adapter: KktAdapter, ofd) -> None:
+    for _ in range(3):
+        kkt_adapter.post_receipt()
+    kkt_adapter.wait_for_breaker("OPEN")
+    kkt_adapter.wait_for_breaker("CLOSED")
+    kkt_adapter.wait_until_synced(3)
+    assert ofd.counters.failed_injected == 3
+
+
+@pytest.mark.ofd_timeout
+@pytest.mark.kkt_adapter(ofd_timeout=0.3)
+def test_ofd_timeout_makes_every_delivery_time_out(kkt_adapter: KktAdapter, ofd) -> None:
+    kkt_adapter.post_receipt()
+    eventually(lambda: kkt_adapter.status()["failed_count"] == 1, "a timed-out delivery", kkt_adapter.status)
+    assert kkt_adapter.status()["pending_count"] == 1
+
+
+def test_scenarios_work_as_context_managers_inside_a_test(kkt_adapter: KktAdapter, scenario, ofd) -> None:
+    with scenario.offline():
+        kkt_adapter.post_receipt()
+        kkt_adapter.wait_for_network("OFFLINE")
+    kkt_adapter.wait_until_synced(1, timeout=5)
+    assert kkt_adapter.status()["network_status"] == "ONLINE"
+    assert ofd.receipts_received == 1

@@ -1,0 +1,129 @@
+"""The plugin's markers and adapter fixtures as another project sees them: through inner pytest runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import psutil
+import pytest
+
+from pytest_opticserp import EventuallyTimeout, eventually
+
+RECORDS_ITS_ADAPTER = '''
+import json, os, pytest
+
+@pytest.mark.parametrize("n", range({count}))
+def test_posts_a_receipt(kkt_adapter, n):
+    assert kkt_adapter.post_receipt().status_code == 200
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with open(f"adapter-{{worker}}-{{n}}.json", "w") as file:
+        json.dump({{"port": kkt_adapter.port, "pid": kkt_adapter.pid, "buffer": str(kkt_adapter.buffer_path)}}, file)
+'''
+
+
+def test_markers_are_registered_with_descriptions(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    result = pytester.runpytest(*inner_args, "--markers")
+    for marker in ("offline(mode='refused')", "circuit_breaker(failures=None, permanent=False)",
+                   "ofd_timeout(delay=None)", "kkt_adapter(**settings)"):
+        result.stdout.fnmatch_lines([f"@pytest.mark.{marker}: *"])
+
+
+def test_public_fixtures_are_documented(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    result = pytester.runpytest(*inner_args, "--fixtures")
+    text = result.stdout.str()
+    for fixture in ("kkt_adapter", "ofd", "odoo_api", "ofd_network", "receipt_factory", "scenario",
+                    "opticserp_redis", "opticserp_postgresql"):
+        block = re.search(rf"^{fixture}( \[session scope\])? -- .*\n(.*)\n", text, re.MULTILINE)
+        assert block and block.group(2).strip(), f"{fixture} has no docstring in --fixtures"
+
+
+def test_an_unknown_adapter_setting_is_a_clear_error(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    pytester.makepyfile('''
+import pytest
+
+@pytest.mark.kkt_adapter(sync_intreval=1)
+def test_typo(kkt_adapter):
+    pass
+''')
+    result = pytester.runpytest(*inner_args)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*unknown setting(s) sync_intreval*known: *sync_interval*"])
+
+
+def test_an_unknown_offline_mode_is_a_clear_error(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    pytester.makepyfile('''
+import pytest
+
+@pytest.mark.offline(mode="unplugged")
+def test_mode(kkt_adapter):
+    pass
+''')
+    result = pytester.runpytest(*inner_args)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*offline mode must be one of refused, blackhole, reset, got 'unplugged'*"])
+
+
+def test_a_family_is_selected_by_its_marker(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    pytester.makepyfile('''
+import pytest
+
+@pytest.mark.offline
+def test_offline_one(ofd_network):
+    assert not ofd_network.listening
+
+def test_plain():
+    pass
+''')
+    result = pytester.runpytest(*inner_args, "-m", "offline")
+    result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_adapters_under_xdist_have_their_own_ports_and_buffers_and_are_gone_after(
+    pytester: pytest.Pytester, inner_args: list[str]
+) -> None:
+    pytester.makepyfile(RECORDS_ITS_ADAPTER.format(count=4))
+    result = pytester.runpytest_subprocess(*inner_args, "-n", "2")
+    result.assert_outcomes(passed=4)
+    adapters = [json.loads(path.read_text()) for path in pytester.path.glob("adapter-*.json")]
+    assert len({a["port"] for a in adapters}) == len({a["buffer"] for a in adapters}) == 4
+    assert not [a["pid"] for a in adapters if psutil.pid_exists(a["pid"])], "an adapter outlived its test"
+
+
+def test_two_workers_run_adapter_tests_faster_than_one(pytester: pytest.Pytester, inner_args: list[str],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    pytester.makepyfile(WAITS_FOR_RECOVERY)
+    timings = {}
+    for workers in ("0", "2"):
+        started = time.perf_counter()
+        pytester.runpytest_subprocess(*inner_args, "-n", workers).assert_outcomes(passed=8)
+        timings[workers] = time.perf_counter() - started
+    with capsys.disabled():
+        print(f"\nopticserp: 8 outage-and-recovery tests: -n 0 {timings['0']:.1f} s, -n 2 {timings['2']:.1f} s "
+              f"(ratio {timings['2'] / timings['0']:.2f})")
+    assert timings["2"] < timings["0"]
+
+
+WAITS_FOR_RECOVERY = '''
+import pytest
+
+@pytest.mark.parametrize("n", range(8))
+def test_a_receipt_survives_a_short_outage(kkt_adapter, scenario, n):
+    with scenario.offline():
+        kkt_adapter.post_receipt()
+        kkt_adapter.wait_for_network("OFFLINE")
+    kkt_adapter.wait_until_synced(1)
+'''
+
+
+def test_eventually_says_what_was_awaited_and_what_was_last_seen() -> None:
+    seen = iter(range(1000))
+    with pytest.raises(EventuallyTimeout) as raised:
+        eventually(lambda: False, "the OFD to have 3 receipts", lambda: f"{next(seen)} receipts", timeout=0.05)
+    assert re.match(r"timed out after 0.05s waiting for the OFD to have 3 receipts; last seen: '\d+ receipts'",
+                    str(raised.value))
+
+
+def test_eventually_returns_the_truthy_value() -> None:
+    assert eventually(lambda: {"synced_count": 1}, "a status") == {"synced_count": 1}
