@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .breaker import CircuitBreaker
@@ -32,13 +32,14 @@ def build_driver(settings: Settings) -> KktDriver:
             "use KKT_MODE=mock"
         )
     zone = ZoneInfo(settings.kkt_timezone)
+    offset = timedelta(seconds=settings.kkt_clock_offset_seconds)
     return MockKkt(
         settings.fn_state_path,
         sign_key=settings.kkt_sign_key.get_secret_value().encode(),
         kkt_reg_number=settings.kkt_reg_number,
         fn_serial=settings.kkt_fn_serial,
         print_delay=settings.print_delay_seconds,
-        clock=lambda: datetime.now(zone),
+        clock=lambda: datetime.now(zone) + offset,
     )
 
 
@@ -80,7 +81,9 @@ class Components:
             await driver.open()
             stack.push_async_callback(driver.close)
             newest = await buffer.newest_hlc()
-            clock = HybridLogicalClock(settings.kkt_adapter_id, wall_ms, Timestamp.decode(newest) if newest else None)
+            offset_ms = round(settings.kkt_clock_offset_seconds * 1000)
+            clock = HybridLogicalClock(settings.kkt_adapter_id, lambda: wall_ms() + offset_ms,
+                                       Timestamp.decode(newest) if newest else None)
             metrics = Metrics()
             service = FiscalService(buffer, driver, capacity=settings.buffer_max_size, clock=clock,
                                     vat_tags=tag_table(settings.vat_tag_overrides),

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     kkt_reg_number: str = Field("0000000001012345", pattern=r"^\d{1,20}$")
     kkt_sign_key: SecretStr = Field(SecretStr("opticserp-dev-fn-key"), description="Fiscal sign HMAC key.")
     kkt_timezone: str = Field("Europe/Moscow", description="The register's local time zone.")
+    kkt_clock_offset_seconds: float = Field(
+        0.0, ge=-10 * 365 * 86400, le=10 * 365 * 86400,
+        description="Added to the wall clock the adapter and the mock register read: emulates a machine whose "
+        "clock is wrong or was set back.",
+    )
     kkt_taxation_system: int = Field(1, ge=1, le=63, description="Tag 1055 bit mask: 1 ОСН, 2 УСН доход, ...")
     vat_tag_overrides: dict[str, int] = Field(default_factory=dict, description="JSON: rate → tag 1199.")
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import pytest
 
 WORKER_OUTPUT_KEY = "opticserp_startup"
+WORKER_FIGURES_KEY = "opticserp_figures"
 
 
 class Closable(Protocol):
@@ -21,6 +22,7 @@ class Closable(Protocol):
 
 _OPEN_KEY = pytest.StashKey[list[Closable]]()
 _STARTUP_KEY = pytest.StashKey[list[str]]()
+_FIGURES_KEY = pytest.StashKey[list[str]]()
 
 
 @contextlib.contextmanager
@@ -50,11 +52,25 @@ def record_startup(config: pytest.Config, line: str) -> None:
         workeroutput.setdefault(WORKER_OUTPUT_KEY, []).append(line)
 
 
+def record_figure(config: pytest.Config, line: str) -> None:
+    """A measured figure (a benchmark's or a scenario's), printed in the terminal summary."""
+    config.stash.setdefault(_FIGURES_KEY, []).append(line)
+    workeroutput: dict[str, Any] | None = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput.setdefault(WORKER_FIGURES_KEY, []).append(line)
+
+
 def collect_worker_startup(config: pytest.Config, node: Any) -> None:
-    """Under xdist: keep the workers' start-up lines so the controller's summary can show them."""
+    """Under xdist: keep the workers' start-up lines and figures so the controller's summary can show them."""
     worker = getattr(getattr(node, "gateway", None), "id", "worker")
-    for line in getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY, []):
+    output = getattr(node, "workeroutput", {})
+    for line in output.get(WORKER_OUTPUT_KEY, []):
         config.stash.setdefault(_STARTUP_KEY, []).append(f"[{worker}] {line}")
+    config.stash.setdefault(_FIGURES_KEY, []).extend(output.get(WORKER_FIGURES_KEY, []))
+
+
+def figure_lines(config: pytest.Config) -> list[str]:
+    return list(config.stash.get(_FIGURES_KEY, []))
 
 
 def startup_lines(config: pytest.Config) -> list[str]:

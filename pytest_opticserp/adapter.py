@@ -74,10 +74,20 @@ class KktAdapter:
         """SIGKILL, as a power cut: nothing is flushed or closed by the adapter."""
         self._process.kill()
 
-    def restart(self, *, kill: bool = False) -> KktAdapter:
-        """Stop (or kill) and start again on the same port and buffer."""
+    def restart(self, *, kill: bool = False, **changes: Any) -> KktAdapter:
+        """Stop (or kill) and start again on the same port and buffer, with `changes` to its settings."""
         self.kill() if kill else self.stop()
+        if changes:
+            self.settings.update(changes)
+            env = {name.upper(): _env_value(value) for name, value in changes.items()}
+            self.env.update(env)
+            self._process.update_env(env)
         return self.start()
+
+    @property
+    def fiscal_drive_path(self) -> Path:
+        """The mock register's fiscal drive (its own SQLite file beside the buffer)."""
+        return self.workdir / "mock_kkt.db"
 
     def close(self) -> None:
         self.client.close()

@@ -1,7 +1,9 @@
 """Failure scenarios, as markers for a whole test and as context managers inside one.
 
-    @pytest.mark.offline(mode="blackhole")          # the OFD hangs for the whole test
-    def test_pending_grows(kkt_adapter): ...
+    @pytest.mark.offline(mode="blackhole")          # the OFD hangs from the start of the test...
+    def test_pending_grows(kkt_adapter, scenario):
+        ...
+        scenario.restore()                            # ...until the test brings it back
 
     def test_recovery(kkt_adapter, scenario):
         with scenario.offline():                      # refused while inside the block
@@ -42,6 +44,11 @@ class Scenarios:
         self.ofd = ofd
         self.network = network
         self._settings = adapter_settings
+        self._marked = contextlib.ExitStack()
+
+    def restore(self) -> None:
+        """End the scenarios the test's markers switched on (the OFD is back), before the test ends."""
+        self._marked.close()
 
     @contextlib.contextmanager
     def offline(self, mode: str = "refused") -> Iterator[None]:
@@ -77,7 +84,15 @@ class Scenarios:
             self.ofd.delay(0)
 
 
-def apply_markers(item: pytest.Item, scenarios: Scenarios, stack: contextlib.ExitStack) -> None:
+@contextlib.contextmanager
+def marked_scenarios(item: pytest.Item, scenarios: Scenarios) -> Iterator[None]:
+    """Switch on the scenarios `item` is marked with; `scenarios.restore()` or the end of the test ends them."""
+    with scenarios._marked:
+        _enter_markers(item, scenarios, scenarios._marked)
+        yield
+
+
+def _enter_markers(item: pytest.Item, scenarios: Scenarios, stack: contextlib.ExitStack) -> None:
     for name in SCENARIO_MARKERS:
         marker = item.get_closest_marker(name)
         if marker is None:

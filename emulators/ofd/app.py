@@ -28,28 +28,32 @@ def create_app(state: OfdState | None = None) -> FastAPI:
     async def receive_receipt(request: Request) -> JSONResponse:
         """Where a receipt reaches the OFD. Each post goes through, in order:
 
-        1. counted as a call;
-        2. the response delay (`asyncio.sleep`, so other requests keep flowing);
+        1. counted as a call, and its body read (as a real server receives the whole request first);
+        2. the response delay (`asyncio.sleep`, so other requests keep flowing); a client that gives up
+           meanwhile does not stop the processing, so a slow OFD still stores what it was sent;
         3. failure injection: a permanent failure, or one of the next-N armed failures, answers 503 and
-           uses up that failure; the body is not read and nothing is stored;
+           uses up that failure; nothing is stored;
         4. validation: an invalid document is rejected (400/422) with a non-zero response code;
         5. storage: a new (fn_serial, fiscal_doc_number) is acknowledged; an identical re-send gets the same
            acknowledgement with `duplicate: true`; different content under a known key is a 409 conflict.
         """
-        state.note_call()
+        generation = state.note_call()
+        body = await request.body()
         delay = state.faults.delay
         if delay:
             await asyncio.sleep(delay)
+            if state.stale(generation):  # reset while it waited: it belongs to a finished test
+                return JSONResponse({"status": "error", "message": "the emulator was reset during the delay"}, 503)
         if state.faults.take_failure():
             state.note_injected_failure()
             return JSONResponse({"status": "error", "message": "OFD temporarily unavailable (injected failure)"}, 503)
         try:
-            document, raw = parse_document(await request.body(), state.vat_codes)
+            document, raw = parse_document(body, state.vat_codes)
         except DocumentRejected as rejected:
             state.note_rejected()
             return JSONResponse(rejected.payload(), rejected.status_code)
         try:
-            ack, duplicate = state.store(document, raw)
+            ack, duplicate = state.store(document, raw, generation)
         except DocumentRejected as conflict:
             return JSONResponse(conflict.payload(), conflict.status_code)
         return JSONResponse({**ack, "duplicate": duplicate})

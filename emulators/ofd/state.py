@@ -73,15 +73,23 @@ class OfdState:
         self._changed = threading.Condition(self._lock)
         self._documents: dict[tuple[str, int], ReceivedDocument] = {}
         self._counters = OfdCounters()
+        self._generation = 0
+
+    def stale(self, generation: int) -> bool:
+        """Whether a request that saw `generation` arrived before the last reset."""
+        with self._lock:
+            return generation != self._generation
 
     def _bump(self, **delta: int) -> None:
         current = asdict(self._counters)
         self._counters = OfdCounters(**{k: v + delta.get(k, 0) for k, v in current.items()})
         self._changed.notify_all()
 
-    def note_call(self) -> None:
+    def note_call(self) -> int:
+        """Count a call; returns the state's generation, which `store` checks (see `reset`)."""
         with self._lock:
             self._bump(calls=1)
+            return self._generation
 
     def note_injected_failure(self) -> None:
         with self._lock:
@@ -97,9 +105,16 @@ class OfdState:
         digest = hmac.new(self._operator_key, message, hashlib.sha256).digest()
         return str(int.from_bytes(digest[:4], "big"))
 
-    def store(self, doc: FiscalDocument, raw: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Acknowledge `doc`: (ack, duplicate). Raises `DocumentRejected` (409) for a conflicting re-send."""
+    def store(self, doc: FiscalDocument, raw: dict[str, Any], generation: int | None = None
+              ) -> tuple[dict[str, Any], bool]:
+        """Acknowledge `doc`: (ack, duplicate). Raises `DocumentRejected` (409) for a conflicting re-send.
+
+        A request that arrived before the last `reset` (a slow one still being answered) is acknowledged but
+        not stored, so it cannot leak into the next test.
+        """
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return {"status": "accepted", "response_code": int(ResponseCode.ACCEPTED), "stale": True}, False
             known = self._documents.get(doc.key)
             if known is not None:
                 assert known.parsed is not None
@@ -175,6 +190,7 @@ class OfdState:
         with self._lock:
             self._documents.clear()
             self._counters = OfdCounters()
+            self._generation += 1
             self._changed.notify_all()
         self.faults.reset()
 

@@ -82,6 +82,11 @@ class OpticserpProcess:
     def close(self) -> None:
         self.stop()
 
+    def update_env(self, changes: Mapping[str, str]) -> None:
+        """Environment for the next start (a restart with other settings)."""
+        assert self._process.env is not None
+        self._process.env.update(changes)
+
     def log(self) -> str:
         try:
             return self.logfile.read_text(errors="replace")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -167,3 +168,22 @@ def test_a_bad_admin_body_is_refused_naming_the_field(
     assert response.json()["status"] == "error"
     assert response.json()["field"] == field
     assert ofd.state.faults.snapshot()["failure_mode"] == "disabled"
+
+
+def test_a_slow_request_cut_off_by_a_reset_leaves_no_trace(ofd, make_receipt, wait_until) -> None:
+    ofd.delay(0.5)
+    late = threading.Thread(target=_post_and_ignore_the_answer, args=(ofd.url, make_receipt()))
+    late.start()
+    wait_until(lambda: ofd.counters.calls == 1, 5, "the slow request to arrive")
+
+    ofd.reset()
+    ofd.fail_next(1)
+    late.join(5)
+
+    assert ofd.receipts_received == 0
+    assert ofd.state.faults.snapshot()["failures_remaining"] == 1, "the old request took the new test's failure"
+
+
+def _post_and_ignore_the_answer(url: str, document: dict) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.post(f"{url}/ofd/v1/receipts", json=document, timeout=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psutil
 import pytest
 
-from pytest_opticserp import KktAdapter, ReceiptFactory, eventually
+from pytest_opticserp import KktAdapter, ReceiptFactory
 
 
 def test_the_adapter_is_a_real_process_wired_to_the_ofd(kkt_adapter: KktAdapter, ofd) -> None:
@@ -44,44 +44,6 @@ def test_a_killed_adapter_restarts_on_the_same_buffer(kkt_adapter: KktAdapter) -
     again = kkt_adapter.post_receipt(key="before-kill").json()
     assert again == first
     assert kkt_adapter.post_receipt().json()["fiscal"]["fiscal_doc_number"] > first["fiscal"]["fiscal_doc_number"]
-
-
-@pytest.mark.offline
-def test_offline_refuses_connections_to_the_ofd(kkt_adapter: KktAdapter, ofd) -> None:
-    for _ in range(3):
-        assert kkt_adapter.post_receipt().status_code == 200
-    kkt_adapter.wait_for_network("OFFLINE")
-    assert kkt_adapter.status()["pending_count"] == 3
-    assert ofd.counters.calls == 0
-
-
-@pytest.mark.offline(mode="blackhole")
-@pytest.mark.kkt_adapter(ofd_timeout=0.3)
-def test_offline_blackhole_leaves_deliveries_hanging_until_timeout(kkt_adapter: KktAdapter, ofd) -> None:
-    kkt_adapter.post_receipt()
-    kkt_adapter.wait_for_network("OFFLINE")
-    eventually(lambda: kkt_adapter.query("SELECT last_error FROM receipts")[0][0], "a failed delivery")
-    (error,) = kkt_adapter.query("SELECT last_error FROM receipts")[0]
-    assert "did not answer within 0.3s" in error
-    assert ofd.counters.calls == 0
-
-
-@pytest.mark.circuit_breaker
-def test_circuit_breaker_fails_the_ofd_until_the_breaker_opens(kkt_adapter: KktAdapter, ofd) -> None:
-    for _ in range(3):
-        kkt_adapter.post_receipt()
-    kkt_adapter.wait_for_breaker("OPEN")
-    kkt_adapter.wait_for_breaker("CLOSED")
-    kkt_adapter.wait_until_synced(3)
-    assert ofd.counters.failed_injected == 3
-
-
-@pytest.mark.ofd_timeout
-@pytest.mark.kkt_adapter(ofd_timeout=0.3)
-def test_ofd_timeout_makes_every_delivery_time_out(kkt_adapter: KktAdapter, ofd) -> None:
-    kkt_adapter.post_receipt()
-    eventually(lambda: kkt_adapter.status()["failed_count"] == 1, "a timed-out delivery", kkt_adapter.status)
-    assert kkt_adapter.status()["pending_count"] == 1
 
 
 def test_scenarios_work_as_context_managers_inside_a_test(kkt_adapter: KktAdapter, scenario, ofd) -> None:

@@ -117,6 +117,58 @@ def test_a_receipt_survives_a_short_outage(kkt_adapter, scenario, n):
 '''
 
 
+MARKED_SCENARIOS = '''
+import pytest
+from pytest_opticserp import eventually
+
+@pytest.mark.offline
+def test_offline_refuses_connections_to_the_ofd(kkt_adapter, ofd):
+    for _ in range(3):
+        assert kkt_adapter.post_receipt().status_code == 200
+    kkt_adapter.wait_for_network("OFFLINE")
+    assert kkt_adapter.status()["pending_count"] == 3
+    assert ofd.counters.calls == 0
+
+
+@pytest.mark.offline(mode="blackhole")
+@pytest.mark.kkt_adapter(ofd_timeout=0.3)
+def test_offline_blackhole_leaves_deliveries_hanging_until_timeout(kkt_adapter, ofd):
+    kkt_adapter.post_receipt()
+    kkt_adapter.wait_for_network("OFFLINE")
+    eventually(lambda: kkt_adapter.query("SELECT last_error FROM receipts")[0][0], "a failed delivery")
+    (error,) = kkt_adapter.query("SELECT last_error FROM receipts")[0]
+    assert "did not answer within 0.3s" in error
+    assert ofd.counters.calls == 0
+
+
+@pytest.mark.circuit_breaker
+def test_circuit_breaker_fails_the_ofd_until_the_breaker_opens(kkt_adapter, ofd):
+    for _ in range(3):
+        kkt_adapter.post_receipt()
+    kkt_adapter.wait_for_breaker("OPEN")
+    kkt_adapter.wait_for_breaker("CLOSED")
+    kkt_adapter.wait_until_synced(3)
+    assert ofd.counters.failed_injected == 3
+
+
+@pytest.mark.ofd_timeout
+@pytest.mark.kkt_adapter(ofd_timeout=0.3)
+def test_ofd_timeout_makes_every_delivery_time_out(kkt_adapter, ofd):
+    kkt_adapter.post_receipt()
+    eventually(lambda: kkt_adapter.status()["failed_count"] == 1, "a timed-out delivery", kkt_adapter.status)
+    assert kkt_adapter.status()["pending_count"] == 1
+
+
+'''
+
+
+def test_each_scenario_marker_is_observed_through_the_adapter(pytester: pytest.Pytester,
+                                                              inner_args: list[str]) -> None:
+    pytester.makepyfile(MARKED_SCENARIOS)
+    result = pytester.runpytest_subprocess(*inner_args)
+    result.assert_outcomes(passed=4)
+
+
 def test_eventually_says_what_was_awaited_and_what_was_last_seen() -> None:
     seen = iter(range(1000))
     with pytest.raises(EventuallyTimeout) as raised:

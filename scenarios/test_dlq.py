@@ -1,0 +1,50 @@
+"""DLQ: receipts the OFD will not take end in the dead-letter queue with a reason; re-drive delivers them."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_opticserp import KktAdapter, eventually
+
+pytestmark = pytest.mark.dlq
+
+
+@pytest.mark.kkt_adapter(ofd_max_attempts=3, circuit_breaker_threshold=100)
+def test_a_permanently_failing_ofd_sends_receipts_to_the_dlq_after_the_last_attempt(
+    kkt_adapter: KktAdapter, ofd, post_receipts
+) -> None:
+    ofd.fail_permanently()
+    post_receipts(2)
+    eventually(lambda: kkt_adapter.status()["dlq_count"] == 2, "two receipts in the DLQ", kkt_adapter.status)
+    entries = kkt_adapter.dlq()
+    assert [e["attempts"] for e in entries] == [3, 3]
+    assert all("gave up after 3 attempts" in e["reason"] and "503" in e["reason"] for e in entries)
+    assert len(kkt_adapter.query("SELECT * FROM dlq")) == 2
+
+
+@pytest.mark.kkt_adapter(vat_tag_overrides={"22": 99})
+def test_an_invalid_document_goes_to_the_dlq_at_once_with_the_ofds_reason(kkt_adapter: KktAdapter, ofd,
+                                                                          receipt_factory) -> None:
+    kkt_adapter.post_receipt(receipt_factory.sale(tax_rate=22))
+    kkt_adapter.post_receipt(receipt_factory.sale(tax_rate=10))
+    eventually(lambda: kkt_adapter.status()["dlq_count"] == 1, "the invalid receipt in the DLQ", kkt_adapter.status)
+    (entry,) = kkt_adapter.dlq()
+    assert entry["attempts"] == 1 and "rejected" in entry["reason"]
+    kkt_adapter.wait_until_synced(1)
+    assert ofd.counters.rejected == 1
+
+
+@pytest.mark.kkt_adapter(ofd_max_attempts=2, circuit_breaker_threshold=100)
+def test_redriven_receipts_are_delivered_once_the_ofd_takes_them(kkt_adapter: KktAdapter, ofd,
+                                                                  post_receipts) -> None:
+    ofd.fail_permanently()
+    answers = post_receipts(3)
+    eventually(lambda: kkt_adapter.status()["dlq_count"] == 3, "three receipts in the DLQ", kkt_adapter.status)
+    ofd.recover()
+
+    assert kkt_adapter.client.post("/v1/kkt/dlq/redrive").json() == {"redriven": 3}
+
+    kkt_adapter.wait_until_synced(3)
+    assert sorted(d.document["fiscal_doc_number"] for d in ofd.received()) == sorted(
+        a["fiscal"]["fiscal_doc_number"] for a in answers)
+    assert kkt_adapter.dlq() == []
