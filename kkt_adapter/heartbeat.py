@@ -7,7 +7,6 @@ its own task with its own short timeout; its failures are logged and counted, ne
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 import aiohttp
 
+from .background import BackgroundTask
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class Heartbeat:
         self._snapshot = snapshot
         self._metrics = metrics
         self._timeout = aiohttp.ClientTimeout(total=min(timeout, interval))
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("heartbeat", self._loop)
         self.sent = 0
         self.failed = 0
         self.last_error: str | None = None
@@ -41,14 +41,10 @@ class Heartbeat:
                 "last_sent_at": self.last_sent_at, "last_error": self.last_error}
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="heartbeat")
+        self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def _loop(self) -> None:
         async with aiohttp.ClientSession(timeout=self._timeout) as session:

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .background import BackgroundTask
 from .breaker import BreakerState, CircuitBreaker
 from .buffer import Delivery, DeliveryOutcome, ReceiptBuffer
 from .lock import SyncLock
@@ -93,7 +94,7 @@ class SyncWorker:
         self._wall = wall
         self._wake = asyncio.Event()
         self._running = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("sync-worker", self._loop)
         self._backoff_until: float | None = None
         self._backlog = False
         self.last_report: SyncReport | None = None
@@ -102,14 +103,10 @@ class SyncWorker:
         self._wake.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="sync-worker")
+        self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def _loop(self) -> None:
         while True:

@@ -17,59 +17,52 @@ from emulators.ofd import OfdEmulator
 from pytest_opticserp._lifecycle import record_startup, tracked
 
 
-def ofd_server() -> Callable[..., Any]:
+def _server(emulator_class: type, doc: str) -> Callable[..., Any]:
     @pytest.fixture(scope="session")
-    def ofd_server_fixture(request: pytest.FixtureRequest) -> Iterator[OfdEmulator]:
-        """The OFD emulator serving on a free loopback port for the whole session."""
-        emulator = OfdEmulator()
+    def server_fixture(request: pytest.FixtureRequest) -> Iterator[Any]:
+        emulator = emulator_class()
         with tracked(request.config, _Stoppable(emulator)):
             emulator.start()
-            record_startup(request.config, f"OFD emulator on {emulator.url}")
+            record_startup(request.config, f"{emulator_class.__name__} on {emulator.url}")
             yield emulator
 
-    return ofd_server_fixture
+    server_fixture.__doc__ = doc
+    return server_fixture
+
+
+def _reset_per_test(server_fixture_name: str, doc: str) -> Callable[..., Any]:
+    @pytest.fixture
+    def emulator_fixture(request: pytest.FixtureRequest) -> Any:
+        emulator = request.getfixturevalue(server_fixture_name)
+        emulator.reset()
+        return emulator
+
+    emulator_fixture.__doc__ = doc
+    return emulator_fixture
+
+
+def ofd_server() -> Callable[..., Any]:
+    return _server(OfdEmulator, "The OFD emulator serving on a free loopback port for the whole session.")
 
 
 def ofd(server_fixture_name: str) -> Callable[..., Any]:
-    @pytest.fixture
-    def ofd_fixture(request: pytest.FixtureRequest) -> OfdEmulator:
-        """The OFD emulator, empty and failure-free for this test.
+    return _reset_per_test(server_fixture_name, """The OFD emulator, empty and failure-free for this test.
 
         `fail_next(n)`, `fail_permanently()`, `recover()`, `delay(seconds)` change how it answers;
         `received()`, `receipts_received`, `counters` and `wait_for(n)` tell what reached it.
-        """
-        emulator: OfdEmulator = request.getfixturevalue(server_fixture_name)
-        emulator.reset()
-        return emulator
-
-    return ofd_fixture
+        """)
 
 
 def odoo_api_server() -> Callable[..., Any]:
-    @pytest.fixture(scope="session")
-    def odoo_api_server_fixture(request: pytest.FixtureRequest) -> Iterator[OdooApiEmulator]:
-        """The Odoo API emulator serving on a free loopback port for the whole session."""
-        emulator = OdooApiEmulator()
-        with tracked(request.config, _Stoppable(emulator)):
-            emulator.start()
-            yield emulator
-
-    return odoo_api_server_fixture
+    return _server(OdooApiEmulator, "The Odoo API emulator serving on a free loopback port for the whole session.")
 
 
 def odoo_api(server_fixture_name: str) -> Callable[..., Any]:
-    @pytest.fixture
-    def odoo_api_fixture(request: pytest.FixtureRequest) -> OdooApiEmulator:
-        """The Odoo API emulator, empty and failure-free for this test.
+    return _reset_per_test(server_fixture_name, """The Odoo API emulator, empty and failure-free for this test.
 
         `heartbeats()`, `last_heartbeat(adapter_id)`, `wait_for(n)` tell what arrived; failures are injected
         as on the OFD (`fail_next`, `fail_permanently`, `recover`, `delay`).
-        """
-        emulator: OdooApiEmulator = request.getfixturevalue(server_fixture_name)
-        emulator.reset()
-        return emulator
-
-    return odoo_api_fixture
+        """)
 
 
 def fault_proxy(upstream_fixture_name: str) -> Callable[..., Any]:
