@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -56,6 +57,7 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
         `health()`, `sync_now()`, `dlq()`, `query(sql)`, `restart()`, `kill()`, `start()`,
         `wait_until_synced(n)`, `wait_for_breaker(state)`, `wait_for_network(status)`, `log()`.
         """
+        began = time.perf_counter()
         options = adapter_options(request.node)
         use_redis = options.pop("redis", True) and redis_fixture is not None
         settings: dict[str, Any] = {**TEST_TIMINGS, **defaults}
@@ -75,7 +77,12 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
                     pytest.fail(str(exc), pytrace=False)
                 if not request.config.stash.get(_REPORTED, False):
                     request.config.stash[_REPORTED] = True
-                    record_startup(request.config, f"kkt adapter process ready in {adapter.startup_seconds:.3f} s")
+                    services = ("Redis, " if use_redis else "") + "the emulators and the fault proxy"
+                    record_startup(
+                        request.config,
+                        f"first kkt_adapter with {services} ready in {time.perf_counter() - began:.3f} s "
+                        f"(adapter process {adapter.startup_seconds:.3f} s)",
+                    )
                 yield adapter
         finally:
             reservation.release()

@@ -91,6 +91,19 @@ def test_adapters_under_xdist_have_their_own_ports_and_buffers_and_are_gone_afte
     assert not [a["pid"] for a in adapters if psutil.pid_exists(a["pid"])], "an adapter outlived its test"
 
 
+def test_an_interrupted_session_leaves_no_adapter_running(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    pytester.makepyfile('''
+def test_interrupted(kkt_adapter):
+    with open("adapter.pid", "w") as file:
+        file.write(str(kkt_adapter.pid))
+    raise KeyboardInterrupt
+''')
+    result = pytester.runpytest_subprocess(*inner_args)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    pid = int((pytester.path / "adapter.pid").read_text())
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
 def test_two_workers_run_adapter_tests_faster_than_one(pytester: pytest.Pytester, inner_args: list[str],
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     pytester.makepyfile(WAITS_FOR_RECOVERY)
