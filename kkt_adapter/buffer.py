@@ -154,14 +154,14 @@ class ReceiptBuffer:
         """Store a receipt before it is fiscalized, unless the buffer is at capacity; its creation time."""
 
         def insert(conn: sqlite3.Connection) -> str:
+            if conn.execute("SELECT 1 FROM receipts WHERE idempotency_key = ?", (key,)).fetchone():
+                raise KeyTaken(key)  # checked first: a retry of an accepted receipt is answered even when full
             placeholders = ",".join("?" * len(UNDELIVERED))
             (undelivered,) = conn.execute(
                 f"SELECT COUNT(*) FROM receipts WHERE status IN ({placeholders})", UNDELIVERED
             ).fetchone()
             if undelivered >= capacity:
                 raise BufferFull(capacity)
-            if conn.execute("SELECT 1 FROM receipts WHERE idempotency_key = ?", (key,)).fetchone():
-                raise KeyTaken(key)
             now = utc_now()
             conn.execute(
                 "INSERT INTO receipts (id, idempotency_key, request_hash, pos_id, operation, total, payload,"
@@ -241,11 +241,11 @@ class ReceiptBuffer:
         """
 
         def select(conn: sqlite3.Connection) -> tuple[list[Delivery], float | None]:
-            rows = conn.execute(
+            rows = conn.execute(  # read row by row: a blocked head must not cost a whole batch
                 "SELECT id, hlc, document, attempts, next_attempt_at, created_at FROM receipts"
                 " WHERE status = 'pending' ORDER BY hlc LIMIT ?",
                 (limit,),
-            ).fetchall()
+            )
             ready: list[Delivery] = []
             for row in rows:
                 if row["next_attempt_at"] > now:

@@ -6,13 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from emulators.cli import app as emulator_app
-
-from .app import create_app
-from .logs import configure_logging
-from .settings import ConfigurationError, load_settings
 
 app = typer.Typer(
     help="OpticsERP fiscal test harness: KKT adapter, emulators and tools.",
@@ -29,6 +24,13 @@ def adapter(
     env_file: Annotated[Path, typer.Option(help="Settings file read after the environment")] = Path(".env"),
 ) -> None:
     """Run the KKT adapter (settings from the environment and .env)."""
+    # Imported here so that the other commands (and emulator processes) start without the app's imports.
+    import uvicorn
+
+    from .app import create_app
+    from .logs import configure_logging
+    from .settings import ConfigurationError, load_settings
+
     overrides = {k: v for k, v in {"kkt_adapter_host": host, "kkt_adapter_port": port}.items() if v is not None}
     try:
         settings = load_settings(env_file if env_file.exists() else None, **overrides)
@@ -45,6 +47,53 @@ def adapter(
         access_log=settings.log_level == "DEBUG",
         timeout_graceful_shutdown=10,
     )
+
+
+ServiceNames = Annotated[
+    list[str] | None,
+    typer.Argument(help="Services: redis, postgresql, ofd, odoo-api, adapter, odoo (default: the whole stack)",
+                   show_default=False),
+]
+
+
+@app.command()
+def up(
+    services: ServiceNames = None,
+    detach: Annotated[bool, typer.Option("--detach", "-d", help="Leave the services running and exit")] = False,
+    with_postgres: Annotated[bool, typer.Option(help="Also start PostgreSQL (always on when Odoo is)")] = False,
+) -> None:
+    """Start the development stack (Redis, emulators, adapter; PostgreSQL and Odoo when asked or installed)."""
+    from pytest_opticserp import devstack
+
+    raise typer.Exit(devstack.up(services or [], detach=detach, with_postgres=with_postgres))
+
+
+@app.command()
+def status() -> None:
+    """Show the stack's services with their URLs, PIDs and live health."""
+    from pytest_opticserp import devstack
+
+    raise typer.Exit(devstack.status())
+
+
+@app.command()
+def down(services: ServiceNames = None) -> None:
+    """Stop the stack's services (all, or those named), by the PIDs recorded in .opticserp/."""
+    from pytest_opticserp import devstack
+
+    raise typer.Exit(devstack.down(services or []))
+
+
+@app.command()
+def logs(
+    services: ServiceNames = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines until Ctrl-C")] = False,
+    tail: Annotated[int | None, typer.Option("--tail", "-n", min=0, help="Only the last N lines of each")] = None,
+) -> None:
+    """Print the services' logs, each line prefixed with its service."""
+    from pytest_opticserp import devstack
+
+    raise typer.Exit(devstack.logs(services or [], follow=follow, tail=tail))
 
 
 def main() -> None:

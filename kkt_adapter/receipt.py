@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -139,7 +139,18 @@ class FiscalRequest:
         return OPERATION_CODES[self.operation]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        """Canonical JSON, computed once (it is both the stored payload and the fingerprint's input)."""
+        cached = self.__dict__.get("_json")
+        if cached is None:
+            data = {
+                "pos_id": self.pos_id, "operation": self.operation, "total": self.total, "cash": self.cash,
+                "electronic": self.electronic,
+                "items": [{"name": i.name, "price": i.price, "quantity": i.quantity, "sum": i.sum,
+                           "vat_rate": i.vat_rate} for i in self.items],
+            }
+            cached = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            object.__setattr__(self, "_json", cached)
+        return cached
 
     @classmethod
     def from_json(cls, text: str) -> FiscalRequest:

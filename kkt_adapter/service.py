@@ -114,14 +114,11 @@ class FiscalService:
 
     async def _fiscalize_once(self, key: str, request: FiscalRequest) -> Outcome:
         fingerprint = request.fingerprint()
-        stored = await self._buffer.find_by_key(key)
-        if stored is not None:
-            return self._replay(key, fingerprint, stored)
         receipt_id = self._new_id()
         try:
             # Shielded: once the receipt is stored, a cancelled request must not leave it half-way.
             return await asyncio.shield(self._store_and_sign(receipt_id, key, fingerprint, request))
-        except KeyTaken:  # another process sharing the buffer took the key between our read and write
+        except KeyTaken:  # a retry, or another process sharing the buffer stored this key first
             stored = await self._buffer.find_by_key(key)
             assert stored is not None
             return self._replay(key, fingerprint, stored)

@@ -5,5 +5,6 @@ from fastapi import Request
 from ..components import Components
 
 
-def components(request: Request) -> Components:
+async def components(request: Request) -> Components:
+    """Async so FastAPI does not hand it to a thread pool on every request."""
     return request.app.state.components

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..receipt import FiscalRequest
@@ -25,7 +25,7 @@ class FiscalData:
     ffd_version: int = 4  # 1209: 4 = FFD 1.2
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)  # flat and frozen: no need for asdict's deep copy
 
 
 class KktError(Exception):
