@@ -173,6 +173,8 @@ class SyncWorker:
             if failed:
                 report.stopped_by = "OFD call failed"
                 self._backlog = False
+                retries = [o.next_attempt_at for o in outcomes if o.kind == "retry"]
+                self._backoff_until = min(retries) if retries else None
                 return
             if not outcomes:  # half-open: the trial slot was taken; wait for its verdict next run
                 self._backlog = True

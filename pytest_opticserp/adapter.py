@@ -125,14 +125,17 @@ class KktAdapter:
 
     def wait_until_synced(self, count: int, timeout: float = 10.0) -> dict[str, Any]:
         """Wait until `count` receipts are synced and none is pending; returns the buffer status."""
+        __tracebackhide__ = True
         return eventually(lambda: (s := self.status())["synced_count"] == count and s["pending_count"] == 0 and s,
                           f"{count} receipt(s) synced and none pending", self.status, timeout=timeout)
 
     def wait_for_breaker(self, state: str, timeout: float = 10.0) -> dict[str, Any]:
+        __tracebackhide__ = True
         return eventually(lambda: (h := self.health())["circuit_breaker"] == state and h,
                           f"the circuit breaker to be {state}", self.health, timeout=timeout)
 
     def wait_for_network(self, status: str, timeout: float = 10.0) -> dict[str, Any]:
+        __tracebackhide__ = True
         return eventually(lambda: (s := self.status())["network_status"] == status and s,
                           f"network_status {status}", self.status, timeout=timeout)
 

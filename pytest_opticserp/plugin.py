@@ -18,6 +18,8 @@ from pytest_opticserp.factories.adapter import MARKER as ADAPTER_MARKER
 from pytest_opticserp.receipts import ReceiptFactory
 from pytest_opticserp.scenarios import SCENARIO_MARKERS, Scenarios, adapter_settings_for, marked_scenarios
 
+ADAPTER_LOG_LINES = 30
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     register_options(parser)
@@ -58,6 +60,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     _lifecycle.collect_worker_startup(node.config, node)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test that used the adapter shows the end of the adapter's log beside the failure."""
+    report = yield
+    adapter = getattr(item, "funcargs", {}).get("kkt_adapter")
+    if report.failed and call.when == "call" and adapter is not None:
+        tail = "\n".join(adapter.log().splitlines()[-ADAPTER_LOG_LINES:])
+        report.sections.append((f"kkt_adapter log (last {ADAPTER_LOG_LINES} lines, {adapter.workdir})", tail))
+    return report
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -20,6 +20,7 @@ def eventually(condition: Callable[[], T], what: str, last_seen: Callable[[], ob
     On the deadline fail with "timed out after 10s waiting for <what>; last seen: <last_seen()>". An exception
     raised by `condition` counts as "not yet" and is shown if nothing better was seen.
     """
+    __tracebackhide__ = True  # the failure is the caller's line, not ours
     deadline = time.monotonic() + timeout
     error: Exception | None = None
     while True:

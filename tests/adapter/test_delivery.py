@@ -93,8 +93,12 @@ def test_the_breaker_opens_at_the_threshold_and_makes_no_calls_while_open(start_
     assert 3 <= health["failures"] <= 3 + adapter.settings.ofd_max_concurrency - 1
     assert health["status"] == "degraded" and health["circuit_breaker"] == "OPEN"
 
-    while (state := adapter.health()["circuit_breaker"]) == "OPEN":
-        assert ofd.counters.calls == calls_when_opened, "the adapter called the OFD while the breaker was open"
+    while True:
+        seen = ofd.counters.calls
+        state = adapter.health()["circuit_breaker"]
+        if state != "OPEN":
+            break  # still open after the count was read: the count was taken while it was open
+        assert seen == calls_when_opened, "the adapter called the OFD while the breaker was open"
     assert state in ("HALF_OPEN", "CLOSED")
 
 
