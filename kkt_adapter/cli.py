@@ -85,6 +85,14 @@ def down(services: ServiceNames = None) -> None:
 
 
 @app.command()
+def restart(services: ServiceNames = None) -> None:
+    """Stop services (those running, or those named) and start them again in the background."""
+    from pytest_opticserp import devstack
+
+    raise typer.Exit(devstack.restart(services or []))
+
+
+@app.command()
 def logs(
     services: ServiceNames = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines until Ctrl-C")] = False,

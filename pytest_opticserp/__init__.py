@@ -1,8 +1,25 @@
-"""pytest plugin: real Redis, PostgreSQL, emulators and the KKT adapter as fixtures, and failure scenarios."""
+"""pytest plugin: real Redis, PostgreSQL, emulators and the KKT adapter as fixtures, and failure scenarios.
 
-from pytest_opticserp.adapter import KktAdapter
-from pytest_opticserp.receipts import ReceiptFactory
-from pytest_opticserp.scenarios import Scenarios
-from pytest_opticserp.waiting import EventuallyTimeout, eventually
+The public names are imported on first use, so `opticserp up` and friends, which import the package for its
+process executors, do not pay for FastAPI and the emulators.
+"""
 
-__all__ = ["EventuallyTimeout", "KktAdapter", "ReceiptFactory", "Scenarios", "eventually"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "EventuallyTimeout": "pytest_opticserp.waiting",
+    "eventually": "pytest_opticserp.waiting",
+    "KktAdapter": "pytest_opticserp.adapter",
+    "ReceiptFactory": "pytest_opticserp.receipts",
+    "Scenarios": "pytest_opticserp.scenarios",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'pytest_opticserp' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

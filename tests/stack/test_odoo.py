@@ -1,0 +1,76 @@
+"""With Odoo configured, `opticserp up` adds PostgreSQL and Odoo; a stand-in odoo-bin shows what Odoo gets."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from pytest_opticserp.devstack import load_config
+from tests.stack.project import Project, stopped_at_exit
+
+pytestmark = pytest.mark.xdist_group("devstack")
+
+FAKE_ODOO = Path(__file__).with_name("fake_odoo.py")
+
+
+@pytest.fixture
+def with_odoo(project: Project) -> Project:
+    project.env["ODOO_BIN"] = f"{sys.executable} {FAKE_ODOO}"
+    module = project.root / "addons" / "optics_core"
+    module.mkdir(parents=True)
+    (module / "__init__.py").write_text("")
+    (module / "__manifest__.py").write_text("{'name': 'Optics Core'}\n")
+    return project
+
+
+def test_with_odoo_configured_up_starts_postgresql_and_odoo_with_the_seed_settings(with_odoo, stack_ports) -> None:
+    with stopped_at_exit(with_odoo) as project:
+        output = project.run("up", "--detach").stdout
+        health = httpx.get("http://localhost:8069/web/health").json()
+        given = json.loads((project.root / ".opticserp" / "odoo" / "fake-odoo.json").read_text())
+        odoo_pid = project.records()["odoo"]["pid"]
+        listening = {c.laddr.ip for c in psutil.Process(odoo_pid).net_connections("inet")
+                     if c.status == psutil.CONN_LISTEN}
+
+    assert "All 6 services healthy" in output
+    assert health == {"status": "pass"}
+    assert listening == {"127.0.0.1"}
+    options = given["options"]
+    assert {key: options[key] for key in ("db_host", "db_port", "db_user", "db_password", "db_name", "dbfilter",
+                                          "admin_passwd", "http_interface", "http_port", "workers", "log_level",
+                                          "kkt_adapter_url")} == {
+        "db_host": "127.0.0.1", "db_port": "5433", "db_user": "odoo", "db_password": "odoo_dev_password_123",
+        "db_name": "opticserp_dev", "dbfilter": "^opticserp_dev$", "admin_passwd": "admin",
+        "http_interface": "127.0.0.1", "http_port": "8069", "workers": "0", "log_level": "debug",
+        "kkt_adapter_url": "http://127.0.0.1:8000",
+    }
+    assert options["addons_path"] == str(project.root / "addons")
+    assert given["args"][-3:] == ["--dev=all", "-i", "base"], "a new database gets base installed"
+
+
+def test_odoo_asked_for_by_name_without_an_installation_says_how_to_add_it(project) -> None:
+    result = project.run("up", "odoo", "--detach", check=False)
+
+    assert result.returncode == 2
+    assert "Odoo is not installed: set ODOO_BIN in .env" in result.stdout
+    assert project.records() == {}
+
+
+def test_a_checkouts_odoo_bin_runs_with_the_projects_python_and_brings_its_addons(project, tmp_path) -> None:
+    checkout = tmp_path / "odoo"
+    (checkout / "addons" / "web").mkdir(parents=True)
+    (checkout / "addons" / "web" / "__manifest__.py").write_text("{}\n")
+    odoo_bin = checkout / "odoo-bin"
+    odoo_bin.write_text("#!/usr/bin/env python3\nimport odoo\n")
+    odoo_bin.chmod(0o755)
+
+    odoo = load_config(project.root, environ={"ODOO_BIN": str(odoo_bin)}).odoo
+
+    assert odoo is not None
+    assert odoo.command == (sys.executable, str(odoo_bin))
+    assert odoo.addons_dirs == (checkout / "addons",)
