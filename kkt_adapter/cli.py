@@ -104,5 +104,16 @@ def logs(
     raise typer.Exit(devstack.logs(services or [], follow=follow, tail=tail))
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def load(ctx: typer.Context) -> None:
+    """Load the adapter with Locust and check the targets (`opticserp load --help` for the options)."""
+    from pytest_opticserp.devstack.load import main as load_main
+
+    raise typer.Exit(load_main(ctx.args))
+
+
 def main() -> None:
     app()

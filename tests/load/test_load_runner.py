@@ -1,0 +1,113 @@
+"""The load runner, run briefly: its reports, its summary, its exit status, and the processes it leaves (none).
+
+Timings here are tiny on purpose (a few seconds of load); the figures worth reading come from the commands in
+docs/performance.md. Targets are set so that the verdict never depends on this machine's speed: a generous one
+(10 s) is always met and an impossible one (0.001 ms) never is.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from pytest_opticserp import KktAdapter, eventually
+from pytest_opticserp.devstack.load import main, run_load
+
+GENEROUS_MS = "10000"
+LOAD_ADAPTER = pytest.mark.kkt_adapter(redis=False, buffer_max_size=100_000)
+
+
+def started_pids(output: str) -> dict[str, int]:
+    return {name: int(pid) for name, pid in re.findall(r"started (.+?) \(pid (\d+)\)", output)}
+
+
+def run_runner(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest_opticserp.devstack.load", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_a_run_on_its_own_stack_writes_reports_prints_the_summary_and_stops_its_processes(tmp_path: Path) -> None:
+    done = run_runner("-u", "4", "-t", "3s", "--p95-target", GENEROUS_MS, "--report-dir", str(tmp_path))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    for report in ("adapter_stats.csv", "adapter_stats_history.csv", "adapter.html"):
+        assert (tmp_path / report).stat().st_size > 0, f"{report} is missing or empty"
+    for line in ("POST /v1/kkt/receipt", "GET /v1/kkt/buffer/status", "GET /v1/health", "all requests",
+                 f"target P95 < {GENEROUS_MS} ms: met", "target no failed requests: met", "result: every target met"):
+        assert line in done.stdout, f"{line!r} not in the summary:\n{done.stdout}"
+    pids = started_pids(done.stdout)
+    assert {"OFD emulator", "adapter", "Locust"} <= set(pids), done.stdout
+    assert not [name for name, pid in pids.items() if psutil.pid_exists(pid)], "left running after the run"
+
+
+def test_the_summary_gives_p50_p95_p99_and_requests_per_second_per_endpoint(tmp_path: Path) -> None:
+    done = run_runner("-u", "2", "-t", "2s", "--p95-target", GENEROUS_MS, "--report-dir", str(tmp_path))
+
+    header = next(line for line in done.stdout.splitlines() if line.startswith("adapter "))
+    assert header.split()[1:] == ["requests", "failed", "req/s", "p50", "p95", "p99", "ms"]
+    receipts = next(line for line in done.stdout.splitlines() if line.strip().startswith("POST /v1/kkt/receipt"))
+    requests, failed, rps, p50, p95, p99 = receipts.split()[2:]
+    assert int(requests) > 0 and int(failed) == 0 and float(rps) > 0
+    assert float(p50) <= float(p95) <= float(p99)
+
+
+@LOAD_ADAPTER
+def test_an_impossible_p95_target_exits_non_zero(kkt_adapter: KktAdapter, tmp_path: Path, capsys) -> None:
+    status = main(["--url", kkt_adapter.url, "-u", "2", "-t", "2s", "--p95-target", "0.001", "--tags", "receipt",
+                   "--report-dir", str(tmp_path)])
+
+    assert status == 1
+    assert "target P95 < 0.001 ms: MISSED" in capsys.readouterr().out
+
+
+@LOAD_ADAPTER
+def test_a_generous_target_against_a_running_adapter_exits_zero(kkt_adapter: KktAdapter, tmp_path: Path) -> None:
+    result = run_load(kkt_adapter.url, users=2, duration=2, p95_target_ms=float(GENEROUS_MS), report_dir=tmp_path,
+                      out=lambda line: None)
+
+    assert result.exit_code == 0, "\n".join(result.summary_lines())
+    status = kkt_adapter.status()
+    stored = status["fiscalizing_count"] + status["pending_count"] + status["synced_count"]
+    assert 0 < result.adapter.throughput_row.requests <= stored, "every receipt Locust counted is in the buffer"
+
+
+@LOAD_ADAPTER
+def test_distributed_locust_runs_a_master_and_two_workers(kkt_adapter: KktAdapter, tmp_path: Path) -> None:
+    result = run_load(kkt_adapter.url, users=4, duration=5, workers=2, p95_target_ms=float(GENEROUS_MS),
+                      report_dir=tmp_path, out=lambda line: None)
+
+    assert result.adapter.workers_connected == 2
+    assert result.adapter.aggregated.requests > 0 and result.ok, "\n".join(result.summary_lines())
+    assert {"Locust master", "Locust worker 1", "Locust worker 2"} <= set(started_pids("\n".join(result.started)))
+
+
+def test_ctrl_c_stops_every_process_the_runner_started(tmp_path: Path) -> None:
+    output = tmp_path / "runner.out"
+    with output.open("w") as out:
+        runner = subprocess.Popen([sys.executable, "-m", "pytest_opticserp.devstack.load", "-u", "2", "-t", "60s",
+                                   "--report-dir", str(tmp_path)], stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        printed = eventually(lambda: "started Locust" in (text := output.read_text()) and text,
+                             "the runner to start its stack and Locust", output.read_text, timeout=45)
+        pids = started_pids(printed)
+        adapter = re.search(r"started adapter \(pid \d+\) on (\S+)", printed)
+        assert adapter is not None, printed
+        eventually(lambda: httpx.get(f"{adapter.group(1)}/v1/kkt/buffer/status").json()["synced_count"] > 0,
+                   "Locust's receipts to reach the OFD through the adapter", timeout=30)
+
+        runner.send_signal(signal.SIGINT)
+        runner.wait(timeout=30)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+
+    assert runner.returncode == 130, output.read_text()
+    assert not [name for name, pid in pids.items() if psutil.pid_exists(pid)], f"left running: {pids}"
