@@ -1,9 +1,11 @@
-"""Load runs with Locust against the KKT adapter, and whether its latency and throughput targets hold.
+"""`opticserp load`: Locust against the KKT adapter, and whether its latency and throughput targets hold.
 
-    python -m pytest_opticserp.devstack.load -u 10 -t 30s                  # a stack of its own, P95 < 100 ms
-    python -m pytest_opticserp.devstack.load --url http://127.0.0.1:8000     # an adapter that is running
-    python -m pytest_opticserp.devstack.load --compare-noop --tags receipt   # beside a no-op FastAPI app
-    python -m pytest_opticserp.devstack.load --print-delay 200-500 -u 1 --p95-target 550
+    opticserp load -u 10 -t 30s                          # a stack of its own; P95 < 100 ms, the seed's target
+    opticserp load --url http://127.0.0.1:8000           # an adapter that is running
+    opticserp load --compare-noop --tags receipt         # beside a no-op FastAPI app under the same load
+    opticserp load --print-delay 200-500 -u 1 --p95-target 550
+
+(`python -m pytest_opticserp.devstack.load` is the same command.) See docs/performance.md for the figures.
 
 Locust runs as its own process (or a master and workers): it monkey-patches its interpreter with gevent,
 which must not happen to a pytest session or to the caller's asyncio code, and it is what a user would run

@@ -3,8 +3,9 @@
 The baseline is one INSERT and COMMIT with the buffer's settings (WAL, synchronous=FULL) in the same
 directory, so the same disk and the same fsync. The adapter's buffer commits twice per receipt (reserved as
 `fiscalizing`, then completed as `pending`), and phase 1 adds the mock register's commit to its fiscal
-drive, so about 2x and 3x the baseline are the floor; group commit should bring receipts in flight together
-below 1x each. Figures compare medians (fsync times on a shared disk have long tails).
+drive, so about 2x and 3x the baseline are the floor; receipts in flight together share commits (group
+commit), which brings each to about one baseline. Figures compare medians (fsync on a shared disk has long
+tails).
 """
 
 from __future__ import annotations
