@@ -49,6 +49,22 @@ CREATE INDEX IF NOT EXISTS receipts_by_status ON receipts (status, created_at);
 CREATE INDEX IF NOT EXISTS receipts_queue ON receipts (status, hlc);
 CREATE UNIQUE INDEX IF NOT EXISTS receipts_by_fiscal_number
     ON receipts (fn_serial, fiscal_doc_number) WHERE fiscal_doc_number IS NOT NULL;
+-- Counts kept by triggers, so status and capacity checks cost the same with 100 or 100,000 receipts.
+CREATE TABLE IF NOT EXISTS receipt_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS receipts_counted_on_insert AFTER INSERT ON receipts BEGIN
+    UPDATE receipt_counts SET n = n + 1 WHERE status = NEW.status
+        OR (status = 'failed' AND NEW.status = 'pending' AND NEW.last_error IS NOT NULL);
+END;
+CREATE TRIGGER IF NOT EXISTS receipts_counted_on_delete AFTER DELETE ON receipts BEGIN
+    UPDATE receipt_counts SET n = n - 1 WHERE status = OLD.status
+        OR (status = 'failed' AND OLD.status = 'pending' AND OLD.last_error IS NOT NULL);
+END;
+CREATE TRIGGER IF NOT EXISTS receipts_counted_on_update AFTER UPDATE OF status, last_error ON receipts BEGIN
+    UPDATE receipt_counts SET n = n - 1 WHERE status = OLD.status
+        OR (status = 'failed' AND OLD.status = 'pending' AND OLD.last_error IS NOT NULL);
+    UPDATE receipt_counts SET n = n + 1 WHERE status = NEW.status
+        OR (status = 'failed' AND NEW.status = 'pending' AND NEW.last_error IS NOT NULL);
+END;
 CREATE TABLE IF NOT EXISTS dlq (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     receipt_id TEXT NOT NULL REFERENCES receipts (id),
@@ -61,6 +77,17 @@ CREATE TABLE IF NOT EXISTS dlq (
 """
 
 UNDELIVERED = ("fiscalizing", "pending")
+COUNTED = ("fiscalizing", "pending", "synced", "failed", "dlq")  # failed: pending with a failed attempt
+
+
+def _recount(conn: sqlite3.Connection) -> None:
+    """Rebuild the counts from the rows (at open: a buffer from before the counts, or edited by hand)."""
+    conn.execute("DELETE FROM receipt_counts")
+    conn.executemany("INSERT INTO receipt_counts (status, n) VALUES (?, 0)", [(name,) for name in COUNTED])
+    conn.execute("UPDATE receipt_counts SET n = (SELECT COUNT(*) FROM receipts r"
+                 " WHERE r.status = receipt_counts.status) WHERE status <> 'failed'")
+    conn.execute("UPDATE receipt_counts SET n = (SELECT COUNT(*) FROM receipts WHERE status = 'pending'"
+                 " AND last_error IS NOT NULL) WHERE status = 'failed'")
 
 
 def utc_now() -> str:
@@ -143,6 +170,7 @@ class ReceiptBuffer:
 
     async def open(self) -> None:
         await self._db.open()
+        await self._db.transaction(_recount)
 
     async def close(self) -> None:
         await self._db.close()
@@ -158,7 +186,7 @@ class ReceiptBuffer:
                 raise KeyTaken(key)  # checked first: a retry of an accepted receipt is answered even when full
             placeholders = ",".join("?" * len(UNDELIVERED))
             (undelivered,) = conn.execute(
-                f"SELECT COUNT(*) FROM receipts WHERE status IN ({placeholders})", UNDELIVERED
+                f"SELECT COALESCE(SUM(n), 0) FROM receipt_counts WHERE status IN ({placeholders})", UNDELIVERED
             ).fetchone()
             if undelivered >= capacity:
                 raise BufferFull(capacity)
@@ -216,17 +244,8 @@ class ReceiptBuffer:
 
     async def counts(self) -> BufferCounts:
         def read(conn: sqlite3.Connection) -> BufferCounts:
-            by_status = dict(conn.execute("SELECT status, COUNT(*) FROM receipts GROUP BY status").fetchall())
-            (failed,) = conn.execute(
-                "SELECT COUNT(*) FROM receipts WHERE status = 'pending' AND last_error IS NOT NULL"
-            ).fetchone()
-            return BufferCounts(
-                fiscalizing=by_status.get("fiscalizing", 0),
-                pending=by_status.get("pending", 0),
-                synced=by_status.get("synced", 0),
-                failed=failed,
-                dlq=by_status.get("dlq", 0),
-            )
+            by_status = dict(conn.execute("SELECT status, n FROM receipt_counts").fetchall())
+            return BufferCounts(**{name: by_status.get(name, 0) for name in COUNTED})
 
         return await self._db.run(read)
 

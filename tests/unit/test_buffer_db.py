@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,27 @@ async def test_one_key_cannot_be_stored_twice(buffer: ReceiptBuffer) -> None:
     with pytest.raises(KeyTaken):
         await buffer.reserve(receipt_id="other", key="key1", request_hash="h", pos_id="P", operation="sale",
                              total=1, payload="{}", capacity=10, hlc="x")
+
+
+async def test_counts_follow_every_change_and_survive_a_reopen(buffer: ReceiptBuffer, tmp_path: Path) -> None:
+    from kkt_adapter.buffer import DeliveryOutcome
+
+    for n in range(4):
+        await reserve(buffer, n)
+    for n in range(3):
+        await buffer.complete_fiscalization(f"id{n}", replace(FISCAL, fiscal_doc_number=n + 2), {}, {})
+    await buffer.record([DeliveryOutcome("id0", "synced", ack={}), DeliveryOutcome("id1", "retry", error="503"),
+                         DeliveryOutcome("id2", "dlq", error="rejected")])
+    await buffer.discard("id3")
+    expected = (0, 1, 1, 1, 1)  # fiscalizing, pending, synced, failed, dlq
+
+    counts = await buffer.counts()
+    assert (counts.fiscalizing, counts.pending, counts.synced, counts.failed, counts.dlq) == expected
+    with sqlite3.connect(tmp_path / "buffer.db") as db:
+        db.execute("DELETE FROM receipt_counts")  # as if the buffer came from before the counts existed
+    await buffer.close()
+    reopened = ReceiptBuffer(tmp_path / "buffer.db")
+    await reopened.open()
+    counts = await reopened.counts()
+    await reopened.close()
+    assert (counts.fiscalizing, counts.pending, counts.synced, counts.failed, counts.dlq) == expected
