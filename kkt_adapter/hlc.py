@@ -12,7 +12,6 @@ Encoded as fixed-width text (`0001763718000123-00000-node`) so SQLite sorts it c
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,29 +37,19 @@ def wall_clock_ms() -> int:
 
 
 class HybridLogicalClock:
+    """Not thread-safe: the adapter stamps receipts from its event loop only."""
+
     def __init__(self, node: str = "", wall: Callable[[], int] = wall_clock_ms,
                  last: Timestamp | None = None) -> None:
         self._node = node
         self._wall = wall
         self._last = last or Timestamp(0, 0, node)
-        self._guard = threading.Lock()
-
-    @property
-    def last(self) -> Timestamp:
-        return self._last
 
     def now(self) -> Timestamp:
-        """A timestamp greater than every one issued or observed before."""
-        with self._guard:
-            physical = self._wall()
-            if physical > self._last.wall_ms:
-                self._last = Timestamp(physical, 0, self._node)
-            else:
-                self._last = Timestamp(self._last.wall_ms, self._last.logical + 1, self._node)
-            return self._last
-
-    def observe(self, remote: Timestamp) -> None:
-        """Move past a timestamp seen elsewhere (another adapter sharing the buffer)."""
-        with self._guard:
-            if (remote.wall_ms, remote.logical) > (self._last.wall_ms, self._last.logical):
-                self._last = Timestamp(remote.wall_ms, remote.logical, self._node)
+        """A timestamp greater than every one issued before (and than the one it was seeded with)."""
+        physical = self._wall()
+        if physical > self._last.wall_ms:
+            self._last = Timestamp(physical, 0, self._node)
+        else:
+            self._last = Timestamp(self._last.wall_ms, self._last.logical + 1, self._node)
+        return self._last
