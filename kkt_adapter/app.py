@@ -39,6 +39,7 @@ def create_app(settings: Settings, *, driver: KktDriver | None = None,
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.include_router(receipts.router)
+    receipts.document_receipt_body(app)
     app.include_router(status.router)
     app.include_router(delivery.router)
     return app

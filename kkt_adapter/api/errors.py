@@ -5,16 +5,13 @@ Shape: `{"error": code, "message": summary, "errors": [{"field": ..., "problem":
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,14 +22,17 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
+    """An error answer; `problem` is what the error list says of `field` (the message, unless given)."""
+
     def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, problem: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
         self.headers = headers
+        self.problem = problem or message
 
 
 def error_body(code: str, message: str, errors: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
@@ -75,35 +75,6 @@ def _summary(errors: list[dict[str, str]]) -> str:
     first = errors[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{first['field']}: {first['problem']}{more}"
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid JSON number")
-
-
-class DecimalJSONRequest(Request):
-    """Reads JSON numbers as Decimal, so 5000.00 stays exact and NaN/Infinity are refused."""
-
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            body = await self.body()
-            try:
-                self._json = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
-            except json.JSONDecodeError:
-                raise
-            except (ValueError, RecursionError) as exc:
-                raise json.JSONDecodeError(str(exc) or "cannot parse", body.decode("latin-1"), 0) from None
-        return self._json
-
-
-class DecimalJSONRoute(APIRoute):
-    def get_route_handler(self):  # type: ignore[no-untyped-def]
-        handler = super().get_route_handler()
-
-        async def route(request: Request):  # type: ignore[no-untyped-def]
-            return await handler(DecimalJSONRequest(request.scope, request.receive))
-
-        return route
 
 
 class BodySizeLimit:
@@ -175,7 +146,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        errors = [{"field": exc.field, "problem": exc.message}] if exc.field else []
+        errors = [{"field": exc.field, "problem": exc.problem}] if exc.field else []
         return JSONResponse(error_body(exc.code, exc.message, errors), status_code=exc.status,
                             headers=exc.headers)
 
