@@ -117,3 +117,14 @@ async def test_the_device_prints_one_receipt_at_a_time_without_blocking_the_loop
     assert elapsed >= 0.3  # serialized: three print times, not one
     assert ticks >= 10  # the loop kept running while the device printed
     await device.close()
+
+
+async def test_an_instant_printer_signs_concurrent_receipts_with_gap_free_numbers(tmp_path: Path) -> None:
+    device = await opened(kkt(tmp_path, Clock()))  # print delay 0: no device lock, commits are shared
+    signed = await asyncio.gather(*(device.fiscalize(request(), f"r{i}") for i in range(40)))
+    numbers = sorted(data.fiscal_doc_number for data in signed)
+    assert numbers == list(range(2, 42))  # document 1 opened the shift
+    assert sorted(data.receipt_number for data in signed) == list(range(1, 41))
+    status = await device.status()
+    assert (status["last_fiscal_doc_number"], status["receipts_total"]) == (41, 40)
+    await device.close()
