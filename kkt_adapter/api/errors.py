@@ -20,6 +20,8 @@ from ..receipt import FieldProblem
 
 log = logging.getLogger(__name__)
 
+NOT_JSON = "expected a JSON object; send Content-Type: application/json"
+
 
 class ApiError(Exception):
     """An error answer; `problem` is what the error list says of `field` (the message, unless given)."""
@@ -66,7 +68,7 @@ def describe(errors: Sequence[Any]) -> list[dict[str, str]]:
         if error.get("type") == "model_attributes_type" or (
             loc == ("body",) and isinstance(error.get("input"), bytes | str)
         ):
-            problem = "expected a JSON object; send Content-Type: application/json"
+            problem = NOT_JSON
         described.append({"field": field_name(loc), "problem": problem})
     return described
 

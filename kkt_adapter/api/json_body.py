@@ -10,9 +10,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from .errors import ApiError
-
-NOT_JSON = "expected a JSON object; send Content-Type: application/json"
+from .errors import NOT_JSON, ApiError
 
 
 def _reject_constant(name: str) -> Any:

@@ -10,6 +10,7 @@ as on a real FN). The fiscal sign is a keyed hash, since the real one is compute
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -106,14 +107,13 @@ class MockKkt:
 
     async def fiscalize(self, request: FiscalRequest, ext_id: str) -> FiscalData:
         low, high = self._print_delay
-        if high <= 0:
-            # A printer that takes no time: the FN's own thread already signs one document after another, and
-            # holding the device across the round trip would make each receipt wait out the previous flush
-            # instead of sharing it (group commit).
-            return await self._store.transaction(lambda conn: self._sign(conn, request, ext_id))
-        async with self._device:
+        # A printer that takes no time needs no device lock: the FN's own thread already signs one document
+        # after another, and holding the device across the round trip would make each receipt wait out the
+        # previous commit instead of sharing it (group commit).
+        async with self._device if high > 0 else contextlib.nullcontext():
             data = await self._store.transaction(lambda conn: self._sign(conn, request, ext_id))
-            await asyncio.sleep(self._rng.uniform(low, high))
+            if high > 0:
+                await asyncio.sleep(self._rng.uniform(low, high))
             return data
 
     def _sign(self, conn: sqlite3.Connection, request: FiscalRequest, ext_id: str) -> FiscalData:

@@ -23,20 +23,36 @@ def _container(image: str, container_port: int, host_port: int, env: dict[str, s
     return container
 
 
-class RedisContainerServer:
-    """Redis in a container; `stop()`/`start()` stop and restart the same container on the same port."""
+class _InContainer:
+    """What both servers share: the image, the container once started, and removing it at the end."""
 
     backend = "docker"
+
+    def __init__(self, image: str) -> None:
+        self.image = image
+        self._container: Any = None
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.stop()
+            self._container = None
+
+    def describe(self) -> str:
+        return f"docker ({self.image})"
+
+
+class RedisContainerServer(_InContainer):
+    """Redis in a container; `stop()`/`start()` stop and restart the same container on the same port."""
+
     pid = None
 
     def __init__(self, image: str, port: int, startup_timeout: float) -> None:
-        self.image = image
+        super().__init__(image)
         self.host = HOST
         self.port = port
         self.url = f"redis://{HOST}:{port}/0"
         self.startup_timeout = startup_timeout
         self.startup_seconds: float | None = None
-        self._container: Any = None
 
     def running(self) -> bool:
         return answers_ping(self.host, self.port)
@@ -59,25 +75,16 @@ class RedisContainerServer:
         if self._container is not None:
             self._container.get_wrapped_container().stop(timeout=5)
 
-    def close(self) -> None:
-        if self._container is not None:
-            self._container.stop()
-            self._container = None
 
-    def describe(self) -> str:
-        return f"docker ({self.image})"
-
-
-class PostgreSQLContainerServer(ExternalPostgreSQL):
+class PostgreSQLContainerServer(_InContainer, ExternalPostgreSQL):
     """PostgreSQL in a container, reached like an external server once it is up."""
 
-    backend = "docker"
     PASSWORD = "opticserp"
 
     def __init__(self, image: str, port: int, startup_timeout: float) -> None:
-        super().__init__(f"postgresql://postgres:{self.PASSWORD}@{HOST}:{port}/postgres", startup_timeout)
-        self.image = image
-        self._container: Any = None
+        ExternalPostgreSQL.__init__(self, f"postgresql://postgres:{self.PASSWORD}@{HOST}:{port}/postgres",
+                                    startup_timeout)
+        _InContainer.__init__(self, image)
 
     def start(self) -> PostgreSQLContainerServer:
         if self._container is None:
@@ -88,11 +95,3 @@ class PostgreSQLContainerServer(ExternalPostgreSQL):
 
     def running(self) -> bool:
         return can_connect(self.url)
-
-    def close(self) -> None:
-        if self._container is not None:
-            self._container.stop()
-            self._container = None
-
-    def describe(self) -> str:
-        return f"docker ({self.image})"

@@ -98,3 +98,15 @@ def test_openapi_docs_are_served(adapter: RunningAdapter) -> None:
     assert adapter.client.get("/docs").status_code == 200
     schema = adapter.client.get("/openapi.json").json()
     assert "/v1/kkt/receipt" in schema["paths"]
+
+
+def test_openapi_describes_the_receipt_body_and_both_key_headers(adapter: RunningAdapter) -> None:
+    schema = adapter.client.get("/openapi.json").json()
+    post = schema["paths"]["/v1/kkt/receipt"]["post"]
+    assert {p["name"] for p in post["parameters"] if p["in"] == "header"} == {"X-Idempotency-Key",
+                                                                             "Idempotency-Key"}
+    body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    receipt = schema["components"]["schemas"][body]
+    assert {"pos_id", "items", "total"} <= set(receipt["required"])
+    item = receipt["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert "tax_rate" in schema["components"]["schemas"][item]["properties"]
