@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from pytest_opticserp import http_client
 from pytest_opticserp.executors.opticserp import OpticserpProcess
 from pytest_opticserp.receipts import ReceiptFactory
 from pytest_opticserp.waiting import eventually
@@ -48,7 +49,7 @@ class KktAdapter:
             startup_timeout=startup_timeout, healthy_statuses=(200, 503),
         )
         self.url = self._process.url
-        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self.client = http_client.client(base_url=self.url, timeout=30)
         self.receipts = ReceiptFactory()
 
     @property

@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 
-from pytest_opticserp import KktAdapter, eventually
+from pytest_opticserp import KktAdapter, eventually, http_client
 
 pytestmark = [pytest.mark.power_loss, pytest.mark.kkt_adapter(ofd_max_concurrency=4)]
 
@@ -35,7 +35,7 @@ class Terminal(threading.Thread):
         self.errors: list[str] = []
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.adapter.url, timeout=10) as client:
+        with http_client.client(base_url=self.adapter.url, timeout=10) as client:
             for key in self.keys:
                 self.sell(client, key)
                 if len(self.answers[key]) == 1 and random.random() < 0.3:

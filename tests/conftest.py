@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from emulators.odoo_api import OdooApiEmulator
@@ -17,6 +16,7 @@ from emulators.ofd import OfdEmulator
 from emulators.serving import ServerThread
 from kkt_adapter.app import create_app
 from kkt_adapter.settings import Settings, load_settings
+from pytest_opticserp import http_client
 from tests.support import OPTICSERP, AdapterProcess, RunningAdapter
 
 FAST_TIMINGS = {
@@ -64,7 +64,7 @@ def start_adapter(adapter_settings: Callable[..., Settings]) -> Iterator[Callabl
         settings = adapter_settings(**overrides)
         app = create_app(settings, wall_ms=wall_ms) if wall_ms else create_app(settings)
         server = ServerThread(app).start()
-        adapter = RunningAdapter(settings, server, httpx.Client(base_url=server.url, timeout=30))
+        adapter = RunningAdapter(settings, server, http_client.client(base_url=server.url, timeout=30))
         running.append(adapter)
         return adapter
 

@@ -15,6 +15,7 @@ import httpx
 
 from emulators.serving import ServerThread
 from kkt_adapter.settings import Settings
+from pytest_opticserp import http_client
 
 
 def seed_receipt(**changes: Any) -> dict[str, Any]:
@@ -101,7 +102,7 @@ def wait_until_healthy(url: str, running: AdapterProcess, timeout: float = 15) -
         if running.process.poll() is not None:
             raise AssertionError(f"adapter exited with {running.process.returncode}: {running.log()}")
         try:
-            response = httpx.get(f"{url}/v1/health", timeout=1)
+            response = http_client.get(f"{url}/v1/health", timeout=1)
             if response.status_code == 200:
                 return
             last = f"{response.status_code} {response.text}"

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+from pytest_opticserp import http_client
 from pytest_opticserp.backends import BackendUnavailable, find_postgresql_bindir, find_redis_server, run_as_for
 from pytest_opticserp.config import Settings, _default_cache_dir
 from pytest_opticserp.executors.base import ServerProcess, ServerStartError
@@ -68,7 +69,7 @@ class Probe:
             ok = can_connect(self.target)
             return Health(ok, "accepts connections" if ok else "refuses connections")
         try:
-            response = httpx.get(self.target, timeout=timeout)
+            response = http_client.get(self.target, timeout=timeout)
         except httpx.HTTPError as exc:
             return Health(False, f"no answer ({type(exc).__name__})")
         try:

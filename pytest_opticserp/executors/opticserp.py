@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from pytest_opticserp import http_client
 from pytest_opticserp.executors.base import ServerProcess
 
 
@@ -31,7 +32,7 @@ def opticserp_command() -> list[str]:
 
 def answers(url: str, accept: tuple[int, ...] = (200,), timeout: float = 0.5) -> bool:
     try:
-        return httpx.get(url, timeout=timeout).status_code in accept
+        return http_client.get(url, timeout=timeout).status_code in accept
     except httpx.HTTPError:
         return False
 

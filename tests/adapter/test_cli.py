@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import signal
 
-import httpx
-
+from pytest_opticserp import http_client
 from tests.support import free_port, seed_receipt, wait_until_healthy
 
 
@@ -16,7 +15,7 @@ def test_the_adapter_command_serves_receipts_and_stops_on_sigterm(run_adapter) -
     url = f"http://127.0.0.1:{port}"
     wait_until_healthy(url, running)
 
-    response = httpx.post(f"{url}/v1/kkt/receipt", json=seed_receipt(), headers={"X-Idempotency-Key": "cli"})
+    response = http_client.post(f"{url}/v1/kkt/receipt", json=seed_receipt(), headers={"X-Idempotency-Key": "cli"})
     assert response.status_code == 200
 
     running.process.send_signal(signal.SIGTERM)
@@ -45,14 +44,13 @@ def test_the_real_register_mode_says_what_is_missing(run_adapter) -> None:
 
 
 def test_the_adapter_process_logs_json_without_its_signing_key(run_adapter) -> None:
-    import httpx
 
     from tests.support import free_port, seed_receipt, wait_until_healthy
 
     port = free_port()
     running = run_adapter("--port", str(port), KKT_SIGN_KEY="very-secret-key", LOG_LEVEL="DEBUG")
     wait_until_healthy(f"http://127.0.0.1:{port}", running)
-    httpx.post(f"http://127.0.0.1:{port}/v1/kkt/receipt", json=seed_receipt(), headers={"X-Idempotency-Key": "k"})
+    http_client.post(f"http://127.0.0.1:{port}/v1/kkt/receipt", json=seed_receipt(), headers={"X-Idempotency-Key": "k"})
     running.process.terminate()
     running.process.wait(timeout=15)
     lines = [json.loads(line) for line in running.log().splitlines() if line.startswith("{")]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
-
 from emulators.netfault import NetfaultProxy
 from emulators.ofd import OfdEmulator
+from pytest_opticserp import http_client
 from tests.support import eventually, free_port, seed_receipt, wait_until_healthy
 
 
@@ -15,11 +14,11 @@ def test_a_kill_after_the_ofd_acknowledged_gives_no_second_document(run_adapter,
         url = f"http://127.0.0.1:{port}"
         first = run_adapter("--port", str(port), OFD_URL=network.url, OFD_TIMEOUT="60")
         wait_until_healthy(url, first)
-        eventually(lambda: httpx.get(f"{url}/v1/health").json()["network_status"] == "ONLINE",
+        eventually(lambda: http_client.get(f"{url}/v1/health").json()["network_status"] == "ONLINE",
                    "the adapter's first contact with the OFD")
         # The OFD's answer is held back on the way to the adapter: the OFD has the receipt, the adapter not yet.
         network.add_toxic("latency", name="slow-answer", latency_ms=30_000, direction="downstream")
-        receipt = httpx.post(f"{url}/v1/kkt/receipt", json=seed_receipt(), headers={"X-Idempotency-Key": "k"})
+        receipt = http_client.post(f"{url}/v1/kkt/receipt", json=seed_receipt(), headers={"X-Idempotency-Key": "k"})
         assert receipt.status_code == 200
         ofd.wait_for(1)
 
@@ -30,8 +29,8 @@ def test_a_kill_after_the_ofd_acknowledged_gives_no_second_document(run_adapter,
         second = run_adapter("--port", str(port), OFD_URL=network.url)
         wait_until_healthy(url, second)
         status = f"{url}/v1/kkt/buffer/status"
-        eventually(lambda: httpx.get(status).json()["synced_count"] == 1,
-                   "the receipt to end synced after the restart", lambda: httpx.get(status).json())
+        eventually(lambda: http_client.get(status).json()["synced_count"] == 1,
+                   "the receipt to end synced after the restart", lambda: http_client.get(status).json())
 
     assert ofd.receipts_received == 1
     assert ofd.counters.duplicates == 1

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from emulators.serving import ServerThread
 from kkt_adapter.app import create_app
+from pytest_opticserp import http_client
 from tests.support import RunningAdapter, eventually
 
 
@@ -52,12 +51,12 @@ class BrokenRegister:
 
 def test_an_unusable_register_makes_health_unhealthy_with_503(adapter_settings) -> None:
     with ServerThread(create_app(adapter_settings(), driver=BrokenRegister())) as server:
-        health = httpx.get(f"{server.url}/v1/health")
-        receipt = httpx.post(f"{server.url}/v1/kkt/receipt", headers={"X-Idempotency-Key": "k"},
+        health = http_client.get(f"{server.url}/v1/health")
+        receipt = http_client.post(f"{server.url}/v1/kkt/receipt", headers={"X-Idempotency-Key": "k"},
                              json={"pos_id": "P", "items": [{"name": "a", "quantity": 1, "price": 1,
                                                              "tax_rate": 22}],
                                    "total": 1, "payment_method": "cash"})
-        status = httpx.get(f"{server.url}/v1/kkt/buffer/status").json()
+        status = http_client.get(f"{server.url}/v1/kkt/buffer/status").json()
     assert health.status_code == 503
     assert health.json()["status"] == "unhealthy"
     assert "register unavailable: serial port closed" in health.json()["problems"]

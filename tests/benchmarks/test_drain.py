@@ -19,6 +19,7 @@ from kkt_adapter.drivers.base import FiscalData
 from kkt_adapter.ofd_document import build_document
 from kkt_adapter.receipt import ReceiptIn
 from kkt_adapter.vat import tag_table
+from pytest_opticserp import http_client
 from tests.support import OPTICSERP, eventually, free_port, seed_receipt, wait_until_healthy
 
 BACKLOG = 5000
@@ -56,11 +57,11 @@ def test_a_backlog_of_5000_receipts_drains_to_the_ofd(run_adapter, tmp_path: Pat
     try:
         eventually(lambda: _answers(f"{ofd_url}/ofd/v1/health"), "the OFD emulator to start", timeout=15)
         started = time.perf_counter()
-        eventually(lambda: httpx.get(f"{adapter_url}/v1/kkt/buffer/status").json()["pending_count"] == 0,
-                   "the backlog to drain", lambda: httpx.get(f"{adapter_url}/v1/kkt/buffer/status").json(),
+        eventually(lambda: http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json()["pending_count"] == 0,
+                   "the backlog to drain", lambda: http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json(),
                    timeout=120, interval=0.05)
         elapsed = time.perf_counter() - started
-        ofd_health = httpx.get(f"{ofd_url}/ofd/v1/health").json()
+        ofd_health = http_client.get(f"{ofd_url}/ofd/v1/health").json()
     finally:
         ofd.terminate()
         ofd.wait(timeout=10)
@@ -68,11 +69,11 @@ def test_a_backlog_of_5000_receipts_drains_to_the_ofd(run_adapter, tmp_path: Pat
     report_figure(f"drain: {BACKLOG} buffered receipts delivered in {elapsed:.2f} s "
                   f"({BACKLOG / elapsed:.0f}/s; target under 5 s)")
     assert ofd_health["receipts_received"] == BACKLOG
-    assert httpx.get(f"{adapter_url}/v1/kkt/buffer/status").json()["synced_count"] == BACKLOG
+    assert http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json()["synced_count"] == BACKLOG
 
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1).status_code == 200
+        return http_client.get(url, timeout=1).status_code == 200
     except httpx.TransportError:
         return False

@@ -22,6 +22,7 @@ import pytest
 from emulators.netfault import NetfaultProxy
 from emulators.odoo_api import OdooApiEmulator
 from emulators.ofd import OfdEmulator
+from pytest_opticserp import http_client
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +82,7 @@ def wait_until() -> Callable[[Callable[[], bool], float, str], None]:
 # need other settings start their own instance.
 @pytest.fixture(scope="session")
 def _ofd_client(opticserp_ofd_server: OfdEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=opticserp_ofd_server.url, timeout=10) as client:
+    with http_client.client(base_url=opticserp_ofd_server.url, timeout=10) as client:
         yield client
 
 
@@ -92,7 +93,7 @@ def ofd_client(ofd: OfdEmulator, _ofd_client: httpx.Client) -> httpx.Client:
 
 @pytest.fixture(scope="session")
 def _odoo_client(opticserp_odoo_api_server: OdooApiEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=opticserp_odoo_api_server.url, timeout=10) as client:
+    with http_client.client(base_url=opticserp_odoo_api_server.url, timeout=10) as client:
         yield client
 
 
@@ -207,7 +208,7 @@ class CliProcess:
             if self.process.poll() is not None:
                 pytest.fail(f"`{' '.join(self.args)}` exited with {self.process.returncode}:\n{self.output()}")
             try:
-                if httpx.get(url, timeout=1).status_code == 200:
+                if http_client.get(url, timeout=1).status_code == 200:
                     return
             except httpx.TransportError as exc:
                 last_error = exc

@@ -5,11 +5,11 @@ from __future__ import annotations
 import socket
 import time
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
 from emulators.cli import app
+from pytest_opticserp import http_client
 
 
 def test_the_cli_offers_the_three_emulators() -> None:
@@ -26,7 +26,7 @@ def test_the_ofd_command_serves_the_seed_health(run_cli, free_port) -> None:
 
     ofd.wait_until_healthy(f"http://127.0.0.1:{port}/ofd/v1/health")
 
-    health = httpx.get(f"http://127.0.0.1:{port}/ofd/v1/health").json()
+    health = http_client.get(f"http://127.0.0.1:{port}/ofd/v1/health").json()
     assert (health["status"], health["receipts_received"]) == ("healthy", 0)
 
 
@@ -37,7 +37,7 @@ def test_the_ofd_command_reads_the_failure_variables(run_cli, free_port, make_re
     run_cli("ofd", "--port", str(port), env=env).wait_until_healthy(f"{url}/health")
 
     started = time.monotonic()
-    codes = [httpx.post(f"{url}/receipts", json=make_receipt()).status_code for _ in range(3)]
+    codes = [http_client.post(f"{url}/receipts", json=make_receipt()).status_code for _ in range(3)]
 
     assert codes == [503, 503, 200]
     assert time.monotonic() - started >= 0.6
@@ -54,7 +54,8 @@ def test_the_odoo_api_command_serves_the_seed_health(run_cli, free_port) -> None
     port = free_port()
     run_cli("odoo-api", "--port", str(port)).wait_until_healthy(f"http://127.0.0.1:{port}/api/v1/health")
 
-    assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").json() == {"status": "healthy", "heartbeats_received": 0}
+    health = http_client.get(f"http://127.0.0.1:{port}/api/v1/health").json()
+    assert health == {"status": "healthy", "heartbeats_received": 0}
 
 
 def test_the_netfault_command_forwards_and_obeys_its_admin_api(run_cli, free_port, echo_server) -> None:
@@ -67,7 +68,7 @@ def test_the_netfault_command_forwards_and_obeys_its_admin_api(run_cli, free_por
     with socket.create_connection(("127.0.0.1", listen_port), timeout=5) as sock:
         sock.sendall(b"through the proxy")
         assert sock.recv(64) == b"through the proxy"
-    httpx.post(f"http://127.0.0.1:{admin_port}/proxy/disable")
+    http_client.post(f"http://127.0.0.1:{admin_port}/proxy/disable")
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", listen_port), timeout=5)
 

@@ -10,6 +10,7 @@ import pytest
 
 from emulators.netfault import NetfaultProxy, create_admin_app
 from emulators.serving import ServerThread
+from pytest_opticserp import http_client
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def _proxy_with_admin(echo_server: tuple[str, int]) -> Iterator[tuple[NetfaultPr
     with (
         NetfaultProxy(echo_server) as shared,
         ServerThread(create_admin_app(shared)) as server,
-        httpx.Client(base_url=server.url, timeout=10) as client,
+        http_client.client(base_url=server.url, timeout=10) as client,
     ):
         yield shared, client
 

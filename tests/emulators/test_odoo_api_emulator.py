@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from emulators.odoo_api import OdooApiEmulator
+from pytest_opticserp import http_client
 
 
 def heartbeat(**overrides: Any) -> dict[str, Any]:
@@ -164,7 +165,7 @@ def test_reset_forgets_heartbeats(odoo_api: OdooApiEmulator, odoo_client: httpx.
 
 
 def test_wait_for_returns_when_the_adapter_reported(odoo_api: OdooApiEmulator) -> None:
-    sender = threading.Thread(target=lambda: httpx.post(f"{odoo_api.url}/api/v1/kkt/heartbeat", json=heartbeat()))
+    sender = threading.Thread(target=lambda: http_client.post(f"{odoo_api.url}/api/v1/kkt/heartbeat", json=heartbeat()))
     sender.start()
     try:
         odoo_api.wait_for(1, timeout=10, adapter_id="kkt-adapter-001")
@@ -181,6 +182,6 @@ def test_wait_for_times_out_with_a_message_naming_the_adapter(odoo_api: OdooApiE
 
 def test_env_variables_arm_failures_at_start() -> None:
     with OdooApiEmulator.from_env({"MOCK_ODOO_FAILURE_MODE": "count", "MOCK_ODOO_FAILURE_COUNT": "1"}) as odoo:
-        first = httpx.post(f"{odoo.url}/api/v1/kkt/heartbeat", json=heartbeat())
+        first = http_client.post(f"{odoo.url}/api/v1/kkt/heartbeat", json=heartbeat())
 
     assert first.status_code == 503

@@ -11,6 +11,7 @@ import pytest
 
 from emulators.faults import FaultSettings
 from emulators.ofd import OfdEmulator
+from pytest_opticserp import http_client
 
 
 def statuses(client: httpx.Client, document: dict, count: int) -> list[int]:
@@ -103,13 +104,13 @@ def test_the_delay_comes_before_an_injected_failure(ofd: OfdEmulator, ofd_client
 def test_a_delayed_receipt_does_not_hold_up_other_requests(ofd: OfdEmulator, make_receipt, wait_until) -> None:
     ofd.delay(1.0)
     delayed = threading.Thread(
-        target=lambda: httpx.post(f"{ofd.url}/ofd/v1/receipts", json=make_receipt(), timeout=10), daemon=True
+        target=lambda: http_client.post(f"{ofd.url}/ofd/v1/receipts", json=make_receipt(), timeout=10), daemon=True
     )
     delayed.start()
     try:
         wait_until(lambda: ofd.counters.calls == 1, 5, "the delayed receipt to reach the emulator")
 
-        assert httpx.get(f"{ofd.url}/ofd/v1/health").status_code == 200
+        assert http_client.get(f"{ofd.url}/ofd/v1/health").status_code == 200
         assert delayed.is_alive(), "health answered only after the delayed receipt"
     finally:
         delayed.join(10)
@@ -133,7 +134,7 @@ def test_recovering_keeps_the_delay(ofd: OfdEmulator, ofd_client: httpx.Client) 
 def test_reset_re_arms_the_failures_the_emulator_started_with(make_receipt) -> None:
     with (
         OfdEmulator(FaultSettings(failure_mode="count", failure_count=1)) as ofd,
-        httpx.Client(base_url=ofd.url) as client,
+        http_client.client(base_url=ofd.url) as client,
     ):
         assert statuses(client, make_receipt(), 2) == [503, 200]
         client.post("/ofd/v1/admin/reset")
@@ -186,4 +187,4 @@ def test_a_slow_request_cut_off_by_a_reset_leaves_no_trace(ofd, make_receipt, wa
 
 def _post_and_ignore_the_answer(url: str, document: dict) -> None:
     with contextlib.suppress(httpx.HTTPError):
-        httpx.post(f"{url}/ofd/v1/receipts", json=document, timeout=2)
+        http_client.post(f"{url}/ofd/v1/receipts", json=document, timeout=2)

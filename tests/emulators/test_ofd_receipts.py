@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from emulators.ofd import OfdEmulator
+from pytest_opticserp import http_client
 
 
 def test_a_valid_receipt_is_accepted_with_response_code_zero(ofd_client: httpx.Client, make_receipt) -> None:
@@ -29,7 +30,7 @@ def test_a_valid_receipt_is_accepted_with_response_code_zero(ofd_client: httpx.C
 
 def test_the_operator_sign_is_a_keyed_hash_of_fn_fd_and_fiscal_sign(make_receipt) -> None:
     key = b"test-operator-key"
-    with OfdEmulator(operator_key=key) as ofd, httpx.Client(base_url=ofd.url) as client:
+    with OfdEmulator(operator_key=key) as ofd, http_client.client(base_url=ofd.url) as client:
         ack = client.post("/ofd/v1/receipts", json=make_receipt()).json()
 
     digest = hmac.new(key, b"9999078900012345|42|2918241905", hashlib.sha256).digest()
@@ -116,7 +117,7 @@ def test_received_documents_can_be_filtered_over_http(ofd_client: httpx.Client, 
 
 def test_the_since_filter_keeps_documents_received_at_or_after_it(make_receipt) -> None:
     moments = iter(datetime(2026, 11, 21, 10, minute, tzinfo=UTC) for minute in range(10))
-    with OfdEmulator(clock=lambda: next(moments)) as ofd, httpx.Client(base_url=ofd.url) as client:
+    with OfdEmulator(clock=lambda: next(moments)) as ofd, http_client.client(base_url=ofd.url) as client:
         for fd in (1, 2, 3):
             client.post("/ofd/v1/receipts", json=make_receipt(fiscal_doc_number=fd))
 
@@ -161,7 +162,7 @@ def test_reset_forgets_documents_and_counters(ofd: OfdEmulator, ofd_client: http
 
 def test_wait_for_returns_once_enough_documents_arrived(ofd: OfdEmulator, make_receipt) -> None:
     def post_two() -> None:
-        with httpx.Client(base_url=ofd.url) as client:
+        with http_client.client(base_url=ofd.url) as client:
             for fd in (1, 2):
                 client.post("/ofd/v1/receipts", json=make_receipt(fiscal_doc_number=fd))
 

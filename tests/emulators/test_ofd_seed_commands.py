@@ -12,6 +12,7 @@ import pytest
 
 from emulators.odoo_api import OdooApiEmulator
 from emulators.ofd import OfdEmulator
+from pytest_opticserp import http_client
 
 
 def test_ofd_health_answers_healthy_with_no_receipts_received(ofd: OfdEmulator, curl) -> None:
@@ -76,7 +77,7 @@ def test_health_shows_the_received_receipt_after_recovery(
 
 def test_env_failure_mode_count_fails_the_first_n_receipts(make_receipt) -> None:
     env = {"MOCK_OFD_FAILURE_MODE": "count", "MOCK_OFD_FAILURE_COUNT": "5"}
-    with OfdEmulator.from_env(env) as ofd, httpx.Client(base_url=ofd.url) as client:
+    with OfdEmulator.from_env(env) as ofd, http_client.client(base_url=ofd.url) as client:
         statuses = [client.post("/ofd/v1/receipts", json=make_receipt()).status_code for _ in range(6)]
 
     assert statuses == [503] * 5 + [200]
@@ -84,12 +85,13 @@ def test_env_failure_mode_count_fails_the_first_n_receipts(make_receipt) -> None
 
 def test_env_failure_mode_disabled_accepts_every_receipt(make_receipt) -> None:
     env = {"MOCK_OFD_FAILURE_MODE": "disabled", "MOCK_OFD_FAILURE_COUNT": "5"}
-    with OfdEmulator.from_env(env) as ofd, httpx.Client(base_url=ofd.url) as client:
+    with OfdEmulator.from_env(env) as ofd, http_client.client(base_url=ofd.url) as client:
         assert client.post("/ofd/v1/receipts", json=make_receipt()).status_code == 200
 
 
 def test_env_response_delay_holds_each_receipt_answer(make_receipt) -> None:
-    with OfdEmulator.from_env({"MOCK_OFD_RESPONSE_DELAY": "0.3"}) as ofd, httpx.Client(base_url=ofd.url) as client:
+    with (OfdEmulator.from_env({"MOCK_OFD_RESPONSE_DELAY": "0.3"}) as ofd,
+          http_client.client(base_url=ofd.url) as client):
         started = time.monotonic()
         response = client.post("/ofd/v1/receipts", json=make_receipt())
         elapsed = time.monotonic() - started
@@ -100,6 +102,7 @@ def test_env_response_delay_holds_each_receipt_answer(make_receipt) -> None:
 
 def test_a_delay_beyond_the_clients_timeout_makes_it_time_out(make_receipt) -> None:
     # The guide's scenario 4 (15 s against a 10 s timeout), scaled down so shutdown need not wait it out.
-    with OfdEmulator.from_env({"MOCK_OFD_RESPONSE_DELAY": "0.6"}) as ofd, httpx.Client(base_url=ofd.url) as client:
+    with (OfdEmulator.from_env({"MOCK_OFD_RESPONSE_DELAY": "0.6"}) as ofd,
+          http_client.client(base_url=ofd.url) as client):
         with pytest.raises(httpx.ReadTimeout):
             client.post("/ofd/v1/receipts", json=make_receipt(), timeout=0.2)

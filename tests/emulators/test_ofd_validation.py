@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from emulators.ofd import OfdEmulator, ResponseCode
+from pytest_opticserp import http_client
 
 REQUIRED = [
     "fn_serial", "fiscal_doc_number", "fiscal_sign", "kkt_reg_number", "datetime",
@@ -138,7 +139,7 @@ def test_the_vat_table_is_configurable(make_receipt) -> None:
     without_22 = {code: rate for code, rate in enumerate(["", "20%", "10%"]) if code}
     document = make_receipt()
     document["items"][0]["vat"] = 11
-    with OfdEmulator(vat_codes=without_22) as ofd, httpx.Client(base_url=ofd.url) as client:
+    with OfdEmulator(vat_codes=without_22) as ofd, http_client.client(base_url=ofd.url) as client:
         response = post(client, document)
 
     assert response.json()["field"] == "items[0].vat"

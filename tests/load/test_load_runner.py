@@ -13,11 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import psutil
 import pytest
 
-from pytest_opticserp import KktAdapter, eventually
+from pytest_opticserp import KktAdapter, eventually, http_client
 from pytest_opticserp.devstack.load import main, run_load
 
 GENEROUS_MS = "10000"
@@ -99,7 +98,7 @@ def test_ctrl_c_stops_every_process_the_runner_started(tmp_path: Path) -> None:
         pids = started_pids(printed)
         adapter = re.search(r"started adapter \(pid \d+\) on (\S+)", printed)
         assert adapter is not None, printed
-        eventually(lambda: httpx.get(f"{adapter.group(1)}/v1/kkt/buffer/status").json()["synced_count"] > 0,
+        eventually(lambda: http_client.get(f"{adapter.group(1)}/v1/kkt/buffer/status").json()["synced_count"] > 0,
                    "Locust's receipts to reach the OFD through the adapter", timeout=30)
 
         runner.send_signal(signal.SIGINT)

@@ -11,7 +11,7 @@ from pytest_opticserp.executors.postgresql import OWNER_FILE, RUNTIME_PREFIX, ru
 
 # Inner test code that records the PIDs (and start times, against PID reuse) of the servers it uses.
 RECORD_SERVER_PROCESSES = '''
-import json, psutil
+import json, os, psutil
 
 def record_server_processes(path, *handles):
     processes = []
@@ -19,8 +19,9 @@ def record_server_processes(path, *handles):
         leader = psutil.Process(handle.pid)
         for process in [leader, *leader.children(recursive=True)]:
             processes.append([process.pid, process.create_time(), process.name()])
-    with open(path, "w") as file:
+    with open(path + ".partial", "w") as file:  # renamed when complete: the outer test polls for the name
         json.dump(processes, file)
+    os.replace(path + ".partial", path)
 '''
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 import yaml
 from dotenv import dotenv_values
@@ -20,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from emulators.odoo_api import create_app as create_odoo_api_app
 from emulators.ofd import create_app as create_ofd_app
 from emulators.serving import ServerThread
+from pytest_opticserp import http_client
 from pytest_opticserp.executors.opticserp import OpticserpProcess
 from tests.stack.project import REPOSITORY
 
@@ -74,7 +74,7 @@ def serves(adapter) -> Iterator[Callable[[str, str], bool]]:
 
         def answers(service: str, path: str) -> bool:
             if service in urls:
-                return httpx.get(urls[service] + path).status_code == 200
+                return http_client.get(urls[service] + path).status_code == 200
             return path in FOREIGN_ROUTES[service]
 
         yield answers
@@ -250,7 +250,7 @@ def exported_metrics(adapter) -> set[str]:
     suffixes = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_count", "_sum", "_created"),
                 "gauge": ("",)}
     names = set()
-    for family in text_string_to_metric_families(httpx.get(f"{adapter.url}/metrics").text):
+    for family in text_string_to_metric_families(http_client.get(f"{adapter.url}/metrics").text):
         names |= {family.name + suffix for suffix in suffixes.get(family.type, ("",))}
         names |= {sample.name for sample in family.samples}
     return names

@@ -7,9 +7,9 @@ import signal
 import subprocess
 import threading
 
-import httpx
 import pytest
 
+from pytest_opticserp import http_client
 from pytest_opticserp.waiting import eventually
 from tests.stack.project import stopped_at_exit
 
@@ -27,7 +27,7 @@ def test_dev_up_streams_the_logs_until_ctrl_c_then_stops_every_service(project, 
             eventually(lambda: any("Streaming their logs" in line for line in lines), "the stack to come up",
                        lambda: "".join(lines), timeout=60)
             project.remember_pids()
-            httpx.get("http://localhost:8000/v1/health")
+            http_client.get("http://localhost:8000/v1/health")
             eventually(lambda: any(line.startswith("adapter    | ") and "GET /v1/health" in line for line in lines),
                        "the adapter's log line for that request", lambda: "".join(lines[-5:]))
 

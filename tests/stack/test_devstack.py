@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import httpx
 import psutil
 import psycopg
 import pytest
 
+from pytest_opticserp import http_client
 from tests.stack.project import Project, copy_project, default_ports, stack_environment, stopped_at_exit
 
 pytestmark = pytest.mark.xdist_group("devstack")
@@ -48,9 +48,9 @@ def test_without_odoo_up_says_it_is_not_installed_and_how_to_add_it(stack) -> No
 
 
 def test_the_guides_health_checks_answer_as_documented(stack) -> None:
-    adapter = httpx.get("http://localhost:8000/v1/health").json()
-    ofd = httpx.get("http://localhost:9000/ofd/v1/health").json()
-    odoo_api = httpx.get("http://localhost:8070/api/v1/health").json()
+    adapter = http_client.get("http://localhost:8000/v1/health").json()
+    ofd = http_client.get("http://localhost:9000/ofd/v1/health").json()
+    odoo_api = http_client.get("http://localhost:8070/api/v1/health").json()
 
     assert (adapter["status"], adapter["circuit_breaker"]) == ("healthy", "CLOSED")
     assert (ofd["status"], ofd["receipts_received"]) == ("healthy", 0)
@@ -58,7 +58,7 @@ def test_the_guides_health_checks_answer_as_documented(stack) -> None:
 
 
 def test_the_adapter_runs_with_the_dev_timings_and_reaches_redis(stack) -> None:
-    health = httpx.get("http://127.0.0.1:8000/v1/health").json()
+    health = http_client.get("http://127.0.0.1:8000/v1/health").json()
 
     assert health["buffer"]["capacity"] == 100
     assert health["sync_lock"]["redis"] == "connected"

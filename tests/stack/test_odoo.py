@@ -6,10 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-import httpx
 import psutil
 import pytest
 
+from pytest_opticserp import http_client
 from pytest_opticserp.devstack import load_config
 from tests.stack.project import Project, stopped_at_exit
 
@@ -31,7 +31,7 @@ def with_odoo(project: Project) -> Project:
 def test_with_odoo_configured_up_starts_postgresql_and_odoo_with_the_seed_settings(with_odoo, stack_ports) -> None:
     with stopped_at_exit(with_odoo) as project:
         output = project.run("up", "--detach").stdout
-        health = httpx.get("http://localhost:8069/web/health").json()
+        health = http_client.get("http://localhost:8069/web/health").json()
         given = json.loads((project.root / ".opticserp" / "odoo" / "fake-odoo.json").read_text())
         odoo_pid = project.records()["odoo"]["pid"]
         listening = {c.laddr.ip for c in psutil.Process(odoo_pid).net_connections("inet")

@@ -1,0 +1,29 @@
+"""The harness's HTTP clients share one TLS context, and it still verifies certificates."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import httpx
+import pytest
+
+from pytest_opticserp import http_client
+
+
+def test_every_client_gets_the_same_tls_context() -> None:
+    assert http_client.tls_context() is http_client.tls_context()
+
+
+def test_the_shared_context_verifies_certificates_and_host_names() -> None:
+    context = http_client.tls_context()
+    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0, "no CA certificates loaded"
+
+
+def test_a_get_to_a_closed_port_is_a_connect_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound but not listening: connections are refused
+        with pytest.raises(httpx.ConnectError):
+            http_client.get(f"http://127.0.0.1:{sock.getsockname()[1]}/", timeout=2)
