@@ -1,6 +1,7 @@
 """Root test configuration: tests see only the settings they set themselves."""
 
 import os
+import signal
 
 import pytest
 
@@ -17,3 +18,12 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(ADAPTER_PREFIXES) or name == "LOG_LEVEL":
             monkeypatch.delenv(name)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Started with Ctrl-C ignored (nohup, or a background job of a shell without job control), a run passes
+    that on to every process it starts, and the tests that press Ctrl-C on the load runner, an inner session
+    or `./dev logs -f` wait in vain. Take Ctrl-C back, as Python does when it starts normally; a caught
+    signal is reset to its default in the processes the tests start."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
