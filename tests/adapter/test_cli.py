@@ -44,9 +44,6 @@ def test_the_real_register_mode_says_what_is_missing(run_adapter) -> None:
 
 
 def test_the_adapter_process_logs_json_without_its_signing_key(run_adapter) -> None:
-
-    from tests.support import free_port, seed_receipt, wait_until_healthy
-
     port = free_port()
     running = run_adapter("--port", str(port), KKT_SIGN_KEY="very-secret-key", LOG_LEVEL="DEBUG")
     wait_until_healthy(f"http://127.0.0.1:{port}", running)

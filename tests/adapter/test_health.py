@@ -53,9 +53,9 @@ def test_an_unusable_register_makes_health_unhealthy_with_503(adapter_settings) 
     with ServerThread(create_app(adapter_settings(), driver=BrokenRegister())) as server:
         health = http_client.get(f"{server.url}/v1/health")
         receipt = http_client.post(f"{server.url}/v1/kkt/receipt", headers={"X-Idempotency-Key": "k"},
-                             json={"pos_id": "P", "items": [{"name": "a", "quantity": 1, "price": 1,
-                                                             "tax_rate": 22}],
-                                   "total": 1, "payment_method": "cash"})
+                                   json={"pos_id": "P", "items": [{"name": "a", "quantity": 1, "price": 1,
+                                                                   "tax_rate": 22}],
+                                         "total": 1, "payment_method": "cash"})
         status = http_client.get(f"{server.url}/v1/kkt/buffer/status").json()
     assert health.status_code == 503
     assert health.json()["status"] == "unhealthy"

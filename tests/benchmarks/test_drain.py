@@ -12,14 +12,13 @@ import subprocess
 import time
 from pathlib import Path
 
-import httpx
-
 from kkt_adapter.buffer import SCHEMA, utc_now
 from kkt_adapter.drivers.base import FiscalData
 from kkt_adapter.ofd_document import build_document
 from kkt_adapter.receipt import ReceiptIn
 from kkt_adapter.vat import tag_table
 from pytest_opticserp import http_client
+from pytest_opticserp.executors.opticserp import answers
 from tests.support import OPTICSERP, eventually, free_port, seed_receipt, wait_until_healthy
 
 BACKLOG = 5000
@@ -55,7 +54,7 @@ def test_a_backlog_of_5000_receipts_drains_to_the_ofd(run_adapter, tmp_path: Pat
         ofd = subprocess.Popen([OPTICSERP, "emulator", "ofd", "--port", str(ofd_port)], stdout=log,
                                stderr=subprocess.STDOUT)
     try:
-        eventually(lambda: _answers(f"{ofd_url}/ofd/v1/health"), "the OFD emulator to start", timeout=15)
+        eventually(lambda: answers(f"{ofd_url}/ofd/v1/health"), "the OFD emulator to start", timeout=15)
         started = time.perf_counter()
         eventually(lambda: http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json()["pending_count"] == 0,
                    "the backlog to drain", lambda: http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json(),
@@ -70,10 +69,3 @@ def test_a_backlog_of_5000_receipts_drains_to_the_ofd(run_adapter, tmp_path: Pat
                   f"({BACKLOG / elapsed:.0f}/s; target under 5 s)")
     assert ofd_health["receipts_received"] == BACKLOG
     assert http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json()["synced_count"] == BACKLOG
-
-
-def _answers(url: str) -> bool:
-    try:
-        return http_client.get(url, timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
