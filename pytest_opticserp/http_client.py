@@ -10,6 +10,7 @@ about 0.5 ms. Verification stays on: https URLs are checked against the same CA 
 from __future__ import annotations
 
 import functools
+import os
 import ssl
 from typing import Any
 
@@ -19,6 +20,11 @@ import httpx
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
+    """The context httpx would build: SSL_CERT_FILE or SSL_CERT_DIR when set, else certifi's bundle."""
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
     return ssl.create_default_context(cafile=certifi.where())
 
 

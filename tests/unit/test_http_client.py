@@ -27,3 +27,14 @@ def test_a_get_to_a_closed_port_is_a_connect_error() -> None:
         sock.bind(("127.0.0.1", 0))  # bound but not listening: connections are refused
         with pytest.raises(httpx.ConnectError):
             http_client.get(f"http://127.0.0.1:{sock.getsockname()[1]}/", timeout=2)
+
+
+def test_ssl_cert_file_is_honoured_as_httpx_does(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-bundle.pem"))
+    http_client.tls_context.cache_clear()
+    try:
+        with pytest.raises(FileNotFoundError):
+            http_client.tls_context()
+    finally:
+        monkeypatch.delenv("SSL_CERT_FILE")
+        http_client.tls_context.cache_clear()
