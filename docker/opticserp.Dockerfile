@@ -8,6 +8,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY fiscal ./fiscal
 COPY kkt_adapter ./kkt_adapter
 COPY emulators ./emulators
 COPY pytest_opticserp ./pytest_opticserp

@@ -7,15 +7,84 @@ the header says.
 
 from __future__ import annotations
 
-import json
-import math
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from emulators.faults import FailurePlan
+from emulators.faults import COUNT_RANGE, DELAY_RANGE, MAX_DELAY, MAX_FAILURE_COUNT, FailurePlan
+from fiscal import strict_json
+
+
+class EmulatorError(BaseModel):
+    """The body of every error an emulator answers (`field` is absent for injected failures)."""
+
+    status: Literal["error"]
+    field: str | None = None
+    message: str
+
+
+def error_responses(descriptions: dict[int, str], model: type[BaseModel] = EmulatorError) -> dict[int | str, Any]:
+    """`responses=` for a route: what each listed status answers, for the OpenAPI document."""
+    return {status: {"model": model, "description": text} for status, text in descriptions.items()}
+
+
+def json_body(name: str) -> dict[str, Any]:
+    """`openapi_extra=` for a route that reads its body raw: the body is the component schema `name`."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{name}"}}}}}
+
+
+def document_bodies(app: FastAPI, bodies: dict[str, Any]) -> None:
+    """Put the body schemas `json_body` refers to (a name → a model or type) in the app's OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, shape in bodies.items():
+                body = TypeAdapter(shape).json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(body.pop("$defs", {}))
+                schemas[name] = body
+            _own_validation_errors(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _own_validation_errors(schema: dict[str, Any]) -> None:
+    """FastAPI documents its own 422 body (`{"detail": ...}`); the emulators answer `EmulatorError`."""
+    own = {"$ref": "#/components/schemas/EmulatorError"}
+    schema["components"]["schemas"].setdefault("EmulatorError", EmulatorError.model_json_schema())
+    for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+        for answer in operation.get("responses", {}).values():
+            media = answer.get("content", {}).get("application/json", {})
+            if media.get("schema", {}).get("$ref") == "#/components/schemas/HTTPValidationError":
+                media["schema"] = own
+    for fastapi_own in ("HTTPValidationError", "ValidationError"):
+        schema["components"]["schemas"].pop(fastapi_own, None)
+
+
+class SetFailure(BaseModel):
+    """Documents `set-failure` (read by `parse_set_failure`): give one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    failure_count: int | None = Field(default=None, ge=0, le=MAX_FAILURE_COUNT)
+    permanent_failure: bool | None = None
+
+
+class SetDelay(BaseModel):
+    """Documents `set-delay` (read by `parse_set_delay`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delay: float = Field(ge=0, le=MAX_DELAY, description=f"Seconds to wait before each answer, {DELAY_RANGE}.")
 
 
 class BadBody(Exception):
@@ -36,9 +105,9 @@ async def read_json_object(request: Request, *, required: bool = True) -> dict[s
             raise BadBody("body", "expected a JSON object, got an empty body", 400)
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadBody("body", f"not valid JSON: {exc}", 400) from None
+        body = strict_json.loads(raw, parse_float=float)  # what the adapter refuses, refused here too
+    except strict_json.JsonRefused as exc:
+        raise BadBody("body", f"not valid JSON: {exc.problem}", 400) from None
     if not isinstance(body, dict):
         raise BadBody("body", f"expected a JSON object, got {type(body).__name__}", 400)
     return body
@@ -57,14 +126,14 @@ def parse_set_failure(body: dict[str, Any]) -> tuple[str, int]:
     """
     _reject_unknown(body, {"failure_count", "permanent_failure"})
     if "failure_count" not in body and "permanent_failure" not in body:
-        raise BadBody("failure_count", "give failure_count (integer >= 0) or permanent_failure (true)")
+        raise BadBody("failure_count", f"give failure_count ({COUNT_RANGE}) or permanent_failure (true)")
     permanent = body.get("permanent_failure", False)
     if not isinstance(permanent, bool):
         raise BadBody("permanent_failure", f"must be true or false, got {permanent!r}")
     if "failure_count" in body:
         count = body["failure_count"]
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise BadBody("failure_count", f"must be an integer >= 0, got {count!r}")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_FAILURE_COUNT:
+            raise BadBody("failure_count", f"must be {COUNT_RANGE}, got {count!r}")
         if permanent:
             raise BadBody("permanent_failure", "give either failure_count or permanent_failure, not both")
         return "count", count
@@ -74,10 +143,10 @@ def parse_set_failure(body: dict[str, Any]) -> tuple[str, int]:
 def parse_set_delay(body: dict[str, Any]) -> float:
     _reject_unknown(body, {"delay"})
     if "delay" not in body:
-        raise BadBody("delay", "required: seconds to wait before answering (number >= 0)")
+        raise BadBody("delay", f"required: seconds to wait before answering, {DELAY_RANGE}")
     delay = body["delay"]
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or not math.isfinite(delay) or delay < 0:
-        raise BadBody("delay", f"must be a number of seconds >= 0, got {delay!r}")
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= MAX_DELAY:
+        raise BadBody("delay", f"must be {DELAY_RANGE}, got {delay!r}")
     return float(delay)
 
 
@@ -94,11 +163,21 @@ def install_error_handlers(app: FastAPI) -> None:
         field = ".".join(str(p) for p in first["loc"] if p not in ("query", "path", "body"))
         return JSONResponse({"status": "error", "field": field, "message": first["msg"]}, 422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def no_route(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Unknown paths and methods too, instead of FastAPI's `{"detail": ...}`."""
+        field = "method" if exc.status_code == 405 else "path"
+        message = f"{request.method} {request.url.path}: {exc.detail}"
+        return JSONResponse({"status": "error", "field": field, "message": message}, exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
 
 def add_failure_routes(app: FastAPI, prefix: str, plan: FailurePlan) -> None:
     """`{prefix}/set-failure`, `{prefix}/set-success` and `{prefix}/set-delay` acting on `plan`."""
 
-    @app.post(f"{prefix}/set-failure")
+    bad_body = error_responses({400: "The body is not a JSON object", 422: "A field is unknown or out of range"})
+
+    @app.post(f"{prefix}/set-failure", responses=bad_body, openapi_extra=json_body("SetFailure"))
     async def set_failure(request: Request) -> dict[str, object]:
         mode, count = parse_set_failure(await read_json_object(request))
         if mode == "count":
@@ -114,7 +193,7 @@ def add_failure_routes(app: FastAPI, prefix: str, plan: FailurePlan) -> None:
         plan.recover()
         return {"status": "ok", **plan.snapshot()}
 
-    @app.post(f"{prefix}/set-delay")
+    @app.post(f"{prefix}/set-delay", responses=bad_body, openapi_extra=json_body("SetDelay"))
     async def set_delay(request: Request) -> dict[str, object]:
         plan.set_delay(parse_set_delay(await read_json_object(request)))
         return {"status": "ok", **plan.snapshot()}

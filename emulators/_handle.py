@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Self
 
 from emulators.serving import ServerThread
@@ -10,9 +11,10 @@ from emulators.serving import ServerThread
 class HttpEmulatorHandle:
     """Start/stop (or `with`) an emulator app; `url` is valid once started."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
+                 on_shutdown: Callable[[], None] | None = None) -> None:
         self.app = app
-        self._server = ServerThread(app, host=host, port=port)
+        self._server = ServerThread(app, host=host, port=port, on_shutdown=on_shutdown)
 
     @property
     def url(self) -> str:

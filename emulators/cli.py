@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
-import uvicorn
 
 from emulators.faults import FaultSettings, SettingsError
+from emulators.serving import serve
 
 app = typer.Typer(help="Run an emulator (OFD, Odoo API, network fault proxy) standalone.", no_args_is_help=True)
 
 HOST_HELP = "Interface to bind; loopback unless you mean to expose it."
+ALLOWED_HOST_HELP = ("A Host name the admin endpoints answer besides loopback and --host (repeat for more; "
+                     "* answers any). Against DNS rebinding: see emulators/_guard.py.")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
@@ -34,6 +37,7 @@ def ofd(
     host: str = typer.Option("127.0.0.1", help=HOST_HELP),
     port: int = typer.Option(9000, min=1, max=65535),
     log_level: str = typer.Option("info", callback=_check_log_level),
+    allowed_host: Annotated[list[str] | None, typer.Option(help=ALLOWED_HOST_HELP)] = None,
 ) -> None:
     """The OFD emulator (/ofd/v1/...).
 
@@ -42,8 +46,9 @@ def ofd(
     """
     from emulators.ofd import OfdState, create_app
 
-    settings = _fault_settings("MOCK_OFD_")
-    uvicorn.run(create_app(OfdState(settings)), host=host, port=port, log_level=log_level)
+    state = OfdState(_fault_settings("MOCK_OFD_"))
+    application = create_app(state, bind_host=host, allowed_hosts=allowed_host or ())
+    serve(application, host=host, port=port, log_level=log_level, on_shutdown=state.faults.release_held)
 
 
 @app.command("odoo-api")
@@ -51,6 +56,7 @@ def odoo_api(
     host: str = typer.Option("127.0.0.1", help=HOST_HELP),
     port: int = typer.Option(8070, min=1, max=65535),
     log_level: str = typer.Option("info", callback=_check_log_level),
+    allowed_host: Annotated[list[str] | None, typer.Option(help=ALLOWED_HOST_HELP)] = None,
 ) -> None:
     """The Odoo API emulator (/api/v1/..., heartbeats).
 
@@ -58,8 +64,9 @@ def odoo_api(
     """
     from emulators.odoo_api import OdooApiState, create_app
 
-    settings = _fault_settings("MOCK_ODOO_")
-    uvicorn.run(create_app(OdooApiState(settings)), host=host, port=port, log_level=log_level)
+    state = OdooApiState(_fault_settings("MOCK_ODOO_"))
+    application = create_app(state, bind_host=host, allowed_hosts=allowed_host or ())
+    serve(application, host=host, port=port, log_level=log_level, on_shutdown=state.faults.release_held)
 
 
 @app.command("netfault")
@@ -70,6 +77,7 @@ def netfault(
     host: str = typer.Option("127.0.0.1", help=HOST_HELP + " Used for the listener and the admin API."),
     seed: int | None = typer.Option(None, help="Seed for latency jitter, to replay a run."),
     log_level: str = typer.Option("info", callback=_check_log_level),
+    allowed_host: Annotated[list[str] | None, typer.Option(help=ALLOWED_HOST_HELP)] = None,
 ) -> None:
     """A TCP fault proxy with Toxiproxy-like toxics.
 
@@ -87,4 +95,5 @@ def netfault(
             f"netfault: {host}:{proxy.port} -> {target[0]}:{target[1]}, admin on {host}:{admin_port}",
             err=True,
         )
-        uvicorn.run(create_admin_app(proxy), host=host, port=admin_port, log_level=log_level)
+        serve(create_admin_app(proxy, bind_host=host, allowed_hosts=allowed_host or ()), host=host, port=admin_port,
+              log_level=log_level)

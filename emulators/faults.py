@@ -7,6 +7,8 @@ server thread consults per request while a test thread changes it, hence the loc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import threading
 from collections.abc import Mapping
@@ -21,17 +23,23 @@ class SettingsError(ValueError):
     """An environment variable has a value the emulator cannot use; the message names the variable."""
 
 
+# Bounds that keep an emulator controllable: a longer delay would outlast any test (and its shutdown), and a
+# larger count is a typo rather than a plan.
+MAX_DELAY = 600.0
+MAX_FAILURE_COUNT = 1_000_000
+DELAY_RANGE = f"between 0 and {MAX_DELAY:g} seconds"
+COUNT_RANGE = f"an integer between 0 and {MAX_FAILURE_COUNT}"
+
+
 def _check_delay(seconds: float, what: str) -> float:
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise SettingsError(f"{what} must be a number of seconds, got {seconds!r}")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise SettingsError(f"{what} must be a finite number of seconds >= 0, got {seconds!r}")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_DELAY:
+        raise SettingsError(f"{what} must be {DELAY_RANGE}, got {seconds!r}")
     return float(seconds)
 
 
 def _check_count(count: int, what: str) -> int:
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise SettingsError(f"{what} must be an integer >= 0, got {count!r}")
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_FAILURE_COUNT:
+        raise SettingsError(f"{what} must be {COUNT_RANGE}, got {count!r}")
     return count
 
 
@@ -70,8 +78,8 @@ class FaultSettings:
                 count = int(raw_count)
             except ValueError:
                 count = -1
-            if count < 0:
-                raise SettingsError(f"{count_var} must be an integer >= 0, got {environ[count_var]!r}")
+            if not 0 <= count <= MAX_FAILURE_COUNT:
+                raise SettingsError(f"{count_var} must be {COUNT_RANGE}, got {environ[count_var]!r}")
         mode: FailureMode = raw_mode or ("count" if raw_count else "disabled")  # type: ignore[assignment]
         if mode == "count" and not raw_count:
             raise SettingsError(f"{count_var} is required when {mode_var}=count")
@@ -81,8 +89,8 @@ class FaultSettings:
                 delay = float(raw_delay)
             except ValueError:
                 delay = math.nan
-            if not math.isfinite(delay) or delay < 0:
-                raise SettingsError(f"{delay_var} must be a finite number of seconds >= 0, got {environ[delay_var]!r}")
+            if not 0 <= delay <= MAX_DELAY:  # NaN fails this too
+                raise SettingsError(f"{delay_var} must be {DELAY_RANGE}, got {environ[delay_var]!r}")
         return cls(failure_mode=mode, failure_count=count if mode == "count" else 0, response_delay=delay)
 
 
@@ -96,6 +104,7 @@ class FailurePlan:
     def __init__(self, settings: FaultSettings | None = None) -> None:
         self._settings = settings or FaultSettings()
         self._lock = threading.Lock()
+        self._held: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
         self.reset()
 
     def reset(self) -> None:
@@ -134,6 +143,32 @@ class FailurePlan:
         with self._lock:
             return self._delay
 
+    async def hold(self, seconds: float) -> bool:
+        """Wait `seconds` (the response delay); False if `release_held` cut it short: the emulator is stopping."""
+        loop = asyncio.get_running_loop()
+        released: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            self._held.add((loop, released))
+        try:
+            done, _ = await asyncio.wait({released}, timeout=seconds)
+            return not done
+        finally:
+            with self._lock:
+                self._held.discard((loop, released))
+            released.cancel()
+
+    def release_held(self) -> None:
+        """End every delay in progress now (thread-safe); the server calls it as it stops.
+
+        Uvicorn's graceful shutdown waits for the requests in flight, so an answer held back for minutes would
+        keep a stopping emulator running for minutes.
+        """
+        with self._lock:
+            held = list(self._held)
+        for loop, released in held:
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nothing waits on it any more
+                loop.call_soon_threadsafe(_release, released)
+
     def take_failure(self) -> bool:
         """Whether this request must fail; uses up one counted failure if so."""
         with self._lock:
@@ -153,3 +188,8 @@ class FailurePlan:
                 "permanent_failure": self._permanent,
                 "response_delay": self._delay,
             }
+
+
+def _release(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

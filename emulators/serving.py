@@ -7,13 +7,55 @@ port is known at once and two servers never race for one port.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+
+from fiscal.http_limits import limited_protocol
+
+
+def _header_refusal(problem: str) -> dict[str, Any]:
+    return {"status": "error", "field": "headers", "message": problem}
+
+
+# Header size and count capped (16 KiB, 100 lines), refused with 431 in the emulators' error shape.
+HTTP_PROTOCOL = limited_protocol(error_body=_header_refusal)
+
+# Requests still running this long after a stop is asked for are cancelled (their connections dropped).
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+class Server(uvicorn.Server):
+    """Uvicorn's server, calling `on_shutdown` as soon as it starts to stop (SIGTERM, Ctrl-C or `stop()`).
+
+    Uvicorn waits for the requests in flight before it exits; an emulator holding answers back on purpose
+    (an injected delay) passes a callback that lets them go, so it stops at once instead of after the delay.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._on_shutdown is not None:
+            self._on_shutdown()
+        await super().shutdown(sockets)
+
+
+def serve(app: Any, *, host: str, port: int, log_level: str, on_shutdown: Callable[[], None] | None = None) -> None:
+    """Serve `app` in the foreground until a signal stops it (the standalone emulators' `uvicorn.run`)."""
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, http=HTTP_PROTOCOL,
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+    try:
+        Server(config, on_shutdown).run()
+    except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down; stopping is what was asked
+        pass
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -41,6 +83,8 @@ class ServerThread:
     port: int = 0
     log_level: str = "warning"
     startup_timeout: float = 10.0
+    on_shutdown: Callable[[], None] | None = None
+    http: type[asyncio.Protocol] = HTTP_PROTOCOL
     _server: uvicorn.Server | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _error: BaseException | None = field(default=None, init=False, repr=False)
@@ -53,9 +97,10 @@ class ServerThread:
         sock = bind_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app, log_level=self.log_level, lifespan="on", access_log=False, timeout_graceful_shutdown=5
+            self.app, log_level=self.log_level, lifespan="on", access_log=False, http=self.http,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
-        self._server = uvicorn.Server(config)
+        self._server = Server(config, self.on_shutdown)
         self._thread = threading.Thread(target=self._run, args=(sock,), name=f"uvicorn:{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + self.startup_timeout

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from . import __version__
 from .api import delivery, receipts, status
+from .api.access import AccessGuard, document_access_answers
 from .api.errors import BodySizeLimit, install_error_handlers
 from .components import Components, build_driver
 from .drivers.base import KktDriver
@@ -38,8 +39,10 @@ def create_app(settings: Settings, *, driver: KktDriver | None = None,
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(AccessGuard, allowed_hosts=settings.allowed_hosts, token=settings.kkt_api_token)
     app.include_router(receipts.router)
     receipts.document_receipt_body(app)
     app.include_router(status.router)
     app.include_router(delivery.router)
+    document_access_answers(app)
     return app

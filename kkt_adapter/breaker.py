@@ -61,6 +61,12 @@ class CircuitBreaker:
             return True
         return False
 
+    def end_wait(self) -> None:
+        """The OFD was seen answering (a health check): let the trial through now, not after the timeout."""
+        if self.state is BreakerState.OPEN:
+            self._state = BreakerState.HALF_OPEN
+            self._trial_running = False
+
     def record_success(self) -> None:
         self._state = BreakerState.CLOSED
         self._failures = 0

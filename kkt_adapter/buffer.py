@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from .drivers.base import FiscalData
+from .hlc import wall_clock_ms
 from .sqlite import SqliteWorker
 
 SCHEMA = """
@@ -90,9 +92,13 @@ def _recount(conn: sqlite3.Connection) -> None:
                  " AND last_error IS NOT NULL) WHERE status = 'failed'")
 
 
+def utc_text(epoch_ms: int) -> str:
+    """Sortable UTC text, so `ORDER BY created_at` is chronological (as far as the clock is)."""
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def utc_now() -> str:
-    """Sortable UTC text, so `ORDER BY created_at` is chronological."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_text(wall_clock_ms())
 
 
 class BufferFull(Exception):
@@ -164,9 +170,15 @@ class BufferCounts:
 
 
 class ReceiptBuffer:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, wall_ms: Callable[[], int] = wall_clock_ms) -> None:
+        """`wall_ms` is the clock `created_at` and `updated_at` are read from: the same one the HLC reads, so
+        a clock that steps back shows in both, and only the HLC decides the delivery order."""
         self.path = path
+        self._wall_ms = wall_ms
         self._db = SqliteWorker(path, SCHEMA, name="buffer")
+
+    def _now(self) -> str:
+        return utc_text(self._wall_ms())
 
     async def open(self) -> None:
         await self._db.open()
@@ -190,7 +202,7 @@ class ReceiptBuffer:
             ).fetchone()
             if undelivered >= capacity:
                 raise BufferFull(capacity)
-            now = utc_now()
+            now = self._now()
             conn.execute(
                 "INSERT INTO receipts (id, idempotency_key, request_hash, pos_id, operation, total, payload,"
                 " status, hlc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'fiscalizing', ?, ?, ?)",
@@ -210,7 +222,7 @@ class ReceiptBuffer:
                 "UPDATE receipts SET status = 'pending', fn_serial = ?, fiscal_doc_number = ?, fiscal = ?,"
                 " document = ?, response = ?, updated_at = ? WHERE id = ? AND status = 'fiscalizing'",
                 (fiscal.fn_serial, fiscal.fiscal_doc_number, json.dumps(fiscal.to_dict()),
-                 json.dumps(document, ensure_ascii=False), json.dumps(response, ensure_ascii=False), utc_now(),
+                 json.dumps(document, ensure_ascii=False), json.dumps(response, ensure_ascii=False), self._now(),
                  receipt_id),
             )
             if cursor.rowcount != 1:
@@ -274,11 +286,25 @@ class ReceiptBuffer:
 
         return await self._db.run(select)
 
+    async def release_backoffs(self, now: float) -> int:
+        """Make receipts that wait only for their retry backoff due at `now`; how many.
+
+        For when the OFD answers again: a backoff guessed how long it would be away, and the guess is over.
+        Attempts are kept (they still count toward OFD_MAX_ATTEMPTS) and the HLC order is untouched.
+        """
+
+        def release(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "UPDATE receipts SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?", (now, now)
+            ).rowcount
+
+        return await self._db.transaction(release)
+
     async def record(self, outcomes: list[DeliveryOutcome]) -> None:
         """Commit a batch of delivery outcomes in one transaction (one fsync for the batch)."""
 
         def write(conn: sqlite3.Connection) -> None:
-            now = utc_now()
+            now = self._now()
             for outcome in outcomes:
                 if outcome.kind == "synced":
                     conn.execute(
@@ -323,7 +349,7 @@ class ReceiptBuffer:
         """Put receipts from the DLQ back in the queue (one, or all unresolved); how many moved."""
 
         def move(conn: sqlite3.Connection) -> int:
-            now = utc_now()
+            now = self._now()
             condition, args = ("id = ? AND resolved_at IS NULL", (dlq_id,)) if dlq_id is not None else (
                 "resolved_at IS NULL", ())
             entries = conn.execute(f"SELECT id, receipt_id FROM dlq WHERE {condition}", args).fetchall()
@@ -345,7 +371,7 @@ class ReceiptBuffer:
         def mark(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
                 "UPDATE dlq SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
-                (utc_now(), f"resolved: {note}" if note else "resolved", dlq_id),
+                (self._now(), f"resolved: {note}" if note else "resolved", dlq_id),
             )
             return cursor.rowcount == 1
 

@@ -27,6 +27,7 @@ def adapter(
     # Imported here so that the other commands (and emulator processes) start without the app's imports.
     import uvicorn
 
+    from .api.errors import header_limited_protocol
     from .app import create_app
     from .logs import configure_logging
     from .settings import ConfigurationError, load_settings
@@ -46,6 +47,7 @@ def adapter(
         log_config=None,
         access_log=settings.log_level == "DEBUG",
         timeout_graceful_shutdown=10,
+        http=header_limited_protocol(settings.max_header_bytes, settings.max_header_count),
     )
 
 

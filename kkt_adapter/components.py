@@ -75,14 +75,18 @@ class Components:
         """Open the stores, finish any half-done receipt, then start delivery and heartbeats."""
         async with contextlib.AsyncExitStack() as stack:
             driver = driver or build_driver(settings)
-            buffer = ReceiptBuffer(settings.buffer_db_path)
+            offset_ms = round(settings.kkt_clock_offset_seconds * 1000)
+
+            def local_ms() -> int:
+                return wall_ms() + offset_ms
+
+            buffer = ReceiptBuffer(settings.buffer_db_path, local_ms)
             await buffer.open()
             stack.push_async_callback(buffer.close)
             await driver.open()
             stack.push_async_callback(driver.close)
             newest = await buffer.newest_hlc()
-            offset_ms = round(settings.kkt_clock_offset_seconds * 1000)
-            clock = HybridLogicalClock(settings.kkt_adapter_id, lambda: wall_ms() + offset_ms,
+            clock = HybridLogicalClock(settings.kkt_adapter_id, local_ms,
                                        Timestamp.decode(newest) if newest else None)
             metrics = Metrics()
             service = FiscalService(buffer, driver, capacity=settings.buffer_max_size, clock=clock,
@@ -102,6 +106,7 @@ class Components:
                 interval=settings.sync_interval, batch_size=settings.sync_batch_size,
                 concurrency=settings.ofd_max_concurrency,
                 retry=RetryPolicy(settings.ofd_max_attempts, settings.ofd_retry_base, settings.ofd_retry_max),
+                probe_interval=settings.ofd_probe_interval,
             )
             service.on_fiscalized = worker.wake
             components = cls(settings, buffer, driver, service, breaker, network, ofd, lock, worker, metrics)

@@ -14,6 +14,8 @@ from typing import Any
 
 import aiohttp
 
+from fiscal.redact import redact_text, redact_url
+
 from .background import BackgroundTask
 from .metrics import Metrics
 
@@ -37,7 +39,7 @@ class Heartbeat:
         self.last_sent_at: str | None = None
 
     def status(self) -> dict[str, Any]:
-        return {"url": self._url, "interval": self._interval, "sent": self.sent, "failed": self.failed,
+        return {"url": redact_url(self._url), "interval": self._interval, "sent": self.sent, "failed": self.failed,
                 "last_sent_at": self.last_sent_at, "last_error": self.last_error}
 
     def start(self) -> None:
@@ -61,7 +63,7 @@ class Heartbeat:
                     raise RuntimeError(f"Odoo API answered {response.status}: {(await response.text())[:200]}")
         except Exception as exc:  # any failure: counted and logged, never raised into the adapter
             self.failed += 1
-            self.last_error = f"{type(exc).__name__}: {exc}"
+            self.last_error = redact_text(f"{type(exc).__name__}: {exc}")
             self._metrics.heartbeats.labels("failed").inc()
             log.warning("heartbeat failed", extra={"error": self.last_error})
             return False

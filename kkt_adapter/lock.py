@@ -14,6 +14,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import LockError, RedisError
 
+from fiscal.redact import redact_text
+
 log = logging.getLogger(__name__)
 
 
@@ -81,9 +83,11 @@ class SyncLock:
             log.info("sync lock release failed", extra={"error": str(exc)})
 
     def _redis_unreachable(self, exc: Exception) -> None:
-        if self._redis_state != f"unreachable: {exc}":
-            log.warning("Redis unreachable, syncing under a local lock", extra={"error": str(exc)})
-        self._redis_state = f"unreachable: {exc}"
+        error = redact_text(str(exc))
+        state = f"unreachable: {error}"
+        if self._redis_state != state:
+            log.warning("Redis unreachable, syncing under a local lock", extra={"error": error})
+        self._redis_state = state
         self._held = None
 
     def _redis_reachable(self) -> None:

@@ -1,4 +1,8 @@
-"""Structured (JSON lines) logging: one object per event, with the `extra` fields callers attach."""
+"""Structured (JSON lines) logging: one object per event, with the `extra` fields callers attach.
+
+Every URL in a line (message, extra fields, traceback) is shown without its credentials: a log is read by
+more people than the settings, and start-up errors quote URLs from them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+
+from fiscal.redact import redact_text
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 
@@ -16,12 +22,22 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact_text(record.getMessage()),
         }
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        entry.update({k: _redacted(v) for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            entry["exception"] = redact_text(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False, default=lambda value: redact_text(str(value)))
+
+
+def _redacted(value: object) -> object:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    return value
 
 
 def configure_logging(level: str) -> None:

@@ -19,6 +19,8 @@ from typing import Any, Literal, Protocol
 
 import aiohttp
 
+from fiscal.redact import redact_text
+
 AnswerKind = Literal["accepted", "rejected", "failed", "unreachable"]
 PERMANENT_STATUSES = {400, 409, 410, 413, 415, 422}
 
@@ -101,7 +103,7 @@ class HttpOfd:
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, ConnectionResetError) as exc:
             return OfdAnswer("unreachable", "reset", f"connection to the OFD lost: {exc}")
         except aiohttp.ClientError as exc:
-            return OfdAnswer("unreachable", "client_error", f"OFD call failed: {exc}")
+            return OfdAnswer("unreachable", "client_error", f"OFD call failed: {redact_text(str(exc))}")
 
 
 class InProcessOfd:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from .money import format_rubles, item_sum_kopecks, to_kopecks
 from .vat import parse_rate
@@ -22,11 +22,25 @@ OPERATION_CODES = {"sale": 1, "refund": 2}  # tag 1054: 1 приход, 2 воз
 ELECTRONIC_METHODS = {"card", "electronic"}
 QUANTITY_STEP = Decimal("0.001")
 
-Rubles = Annotated[Decimal, Field(ge=0, le=Decimal("99999999.99"), decimal_places=2, allow_inf_nan=False)]
+
+def _decimal_schema(low: str, high: str, places: int, *, positive: bool) -> WithJsonSchema:
+    """What the field accepts, for the OpenAPI document: a JSON number or a decimal string, never `""`."""
+    step = float(Decimal(1).scaleb(-places))
+    number = {"type": "number", "maximum": float(high), "multipleOf": step,
+              **({"exclusiveMinimum": float(low)} if positive else {"minimum": float(low)})}
+    digits = len(high.split(".")[0])
+    text = {"type": "string", "minLength": 1, "pattern": rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"}
+    return WithJsonSchema({"anyOf": [number, text]})
+
+
+Rubles = Annotated[Decimal, Field(ge=0, le=Decimal("99999999.99"), decimal_places=2, allow_inf_nan=False),
+                   _decimal_schema("0", "99999999.99", 2, positive=False)]
 PositiveRubles = Annotated[
-    Decimal, Field(gt=0, le=Decimal("99999999.99"), decimal_places=2, allow_inf_nan=False)
+    Decimal, Field(gt=0, le=Decimal("99999999.99"), decimal_places=2, allow_inf_nan=False),
+    _decimal_schema("0", "99999999.99", 2, positive=True),
 ]
-Quantity = Annotated[Decimal, Field(gt=0, le=Decimal("99999.999"), decimal_places=3, allow_inf_nan=False)]
+Quantity = Annotated[Decimal, Field(gt=0, le=Decimal("99999.999"), decimal_places=3, allow_inf_nan=False),
+                     _decimal_schema("0", "99999.999", 3, positive=True)]
 VatRate = Annotated[str, BeforeValidator(parse_rate)]
 PaymentMethod = Literal["cash", "card", "electronic"]
 

@@ -12,8 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis.connection import parse_url as parse_redis_url
 
-from .vat import parse_rate
+from fiscal.origin import HostAllowList, parse_host_list
+from fiscal.redact import redact_text, redact_url
+from fiscal.taxation import TAXATION_SYSTEMS
+
+from .vat import DEFAULT_TAG_1199, parse_rate
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -40,6 +45,9 @@ class Settings(BaseSettings):
     ofd_max_attempts: int = Field(50, ge=1, description="Delivery attempts before a receipt goes to the DLQ.")
     ofd_retry_base: float = Field(1.0, gt=0, description="Seconds before the first retry; doubles each time.")
     ofd_retry_max: float = Field(300.0, gt=0, description="Longest wait between retries.")
+    ofd_probe_interval: float = Field(
+        5.0, gt=0, description="Seconds between OFD health checks while it is unreachable and receipts wait; "
+        "once it answers, backoffs end and the queue moves.")
     sync_batch_size: int = Field(200, ge=1, le=10_000, description="Receipts read and committed per step.")
     redis_url: str | None = Field(None, description="Redis for the sync lock; unset means a local lock.")
     heartbeat_interval: float = Field(30.0, gt=0, description="Seconds between heartbeats to Odoo.")
@@ -53,6 +61,16 @@ class Settings(BaseSettings):
     kkt_adapter_host: str = Field("127.0.0.1", min_length=1, description="Bind address.")
     kkt_adapter_port: int = Field(8000, ge=0, le=65535, description="Bind port; 0 picks a free one.")
     max_request_bytes: int = Field(256 * 1024, ge=1024, description="Larger request bodies get 413.")
+    max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024,
+                                  description="A longer request line and headers get 431.")
+    max_header_count: int = Field(100, ge=10, le=1000, description="More header lines get 431.")
+    kkt_allowed_hosts: str = Field(
+        "", description="Host names answered besides loopback and the bind address: a comma list, name or "
+        "name:port; * answers any (see api/access.py).",
+    )
+    kkt_api_token: SecretStr | None = Field(
+        None, description="When set, every call but /v1/health needs Authorization: Bearer <token>.",
+    )
 
     kkt_state_path: Path | None = Field(None, description="Mock register's fiscal drive file.")
     kkt_print_delay_min_ms: int = Field(200, ge=0, le=60_000)
@@ -66,10 +84,10 @@ class Settings(BaseSettings):
         description="Added to the wall clock the adapter and the mock register read: emulates a machine whose "
         "clock is wrong or was set back.",
     )
-    kkt_taxation_system: int = Field(1, ge=1, le=63, description="Tag 1055 bit mask: 1 ОСН, 2 УСН доход, ...")
+    kkt_taxation_system: int = Field(1, description="Tag 1055, one system: 1 ОСН, 2 УСН доход, 4, 8, 16, 32.")
     vat_tag_overrides: dict[str, int] = Field(default_factory=dict, description="JSON: rate → tag 1199.")
 
-    @field_validator("odoo_api_url", "redis_url", mode="before")
+    @field_validator("odoo_api_url", "redis_url", "kkt_api_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -79,6 +97,17 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        if value is not None:
+            try:
+                parse_redis_url(value)
+            except ValueError as exc:  # refused now, not as a traceback when the lock first connects
+                raise ValueError(f"not a Redis URL: {redact_text(str(exc))}") from None
+        return value
+
+    @field_validator("kkt_allowed_hosts")
+    @classmethod
+    def _host_list(cls, value: str) -> str:
+        parse_host_list(value)
         return value
 
     @field_validator("log_level", mode="before")
@@ -95,13 +124,23 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("kkt_taxation_system")
+    @classmethod
+    def _one_taxation_system(cls, value: int) -> int:
+        if value not in TAXATION_SYSTEMS:  # the OFD rejects any other value, so no receipt could ever arrive
+            known = ", ".join(f"{code} {name}" for code, name in TAXATION_SYSTEMS.items())
+            raise ValueError(f"a receipt names exactly one taxation system (tag 1055): {known}")
+        return value
+
     @field_validator("vat_tag_overrides")
     @classmethod
     def _known_rates(cls, value: dict[str, int]) -> dict[str, int]:
         for rate, code in value.items():
             parse_rate(rate)
-            if not 1 <= code <= 255:
-                raise ValueError(f"tag 1199 code for {rate} must be 1..255")
+            known = sorted(set(DEFAULT_TAG_1199.values()))  # the FFD's tag 1199 table; an OFD refuses others
+            if code not in known:
+                raise ValueError(f"tag 1199 code {code} for {rate} is not one an OFD takes "
+                                 f"({', '.join(map(str, known))}): every receipt at that rate would be rejected")
         return value
 
     @model_validator(mode="after")
@@ -113,6 +152,10 @@ class Settings(BaseSettings):
     @property
     def ofd_base_url(self) -> str:
         return str(self.ofd_url).rstrip("/")
+
+    @property
+    def allowed_hosts(self) -> HostAllowList:
+        return HostAllowList.for_server(self.kkt_adapter_host, parse_host_list(self.kkt_allowed_hosts))
 
     @property
     def fn_state_path(self) -> Path:
@@ -146,7 +189,22 @@ def describe_errors(exc: ValidationError) -> str:
         if not error["loc"]:
             lines.append(message)
             continue
-        given = error.get("input")
-        shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
-        lines.append(f"{ENV_NAMES.get(str(error['loc'][0]), str(error['loc'][0]).upper())}: {message}{shown}")
+        field = str(error["loc"][0])
+        shown = _shown_input(field, error.get("input"))
+        lines.append(f"{ENV_NAMES.get(field, field.upper())}: {redact_text(message)}{shown}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+_URL_FIELDS = {"ofd_url", "mock_ofd_url", "odoo_api_url", "mock_odoo_url", "redis_url"}
+_SECRET_FIELDS = {"kkt_api_token", "kkt_sign_key"}
+
+
+def _shown_input(field: str, given: object) -> str:
+    """The refused value, as start-up errors quote it: URLs without their credentials, secrets not at all."""
+    if isinstance(given, dict) or given is None:
+        return ""
+    if field.lower() in _SECRET_FIELDS:
+        return " (the value is not shown)"
+    if field.lower() in _URL_FIELDS and isinstance(given, str):
+        return f" (got {redact_url(given)!r})"
+    return f" (got {redact_text(repr(given))})"

@@ -11,7 +11,12 @@ on restart; the OFD recognises it by FN serial and fiscal document number and ac
 duplicate, and the receipt ends `synced` — never a second document at the OFD.
 
 The worker wakes every `SYNC_INTERVAL`, at once when a receipt is fiscalized, when a retry backoff ends,
-and when an open breaker is due for a trial.
+and when an open breaker is due for a trial. Backoffs and the breaker's wait only guess how long the OFD will
+be away, so while receipts wait for either and the OFD was last unreachable, the worker asks the OFD's health
+every `OFD_PROBE_INTERVAL` (a GET, never a receipt). Once the OFD is seen answering again (that health check,
+or any delivery it takes), receipts held only by a backoff are due at once and an open breaker lets its trial
+through: the queue moves within one probe interval of the OFD's return, not after the longest backoff.
+An OFD that answered with errors is not trusted on its health check: only a delivery shows it is back.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from .network import NetworkMonitor, NetworkStatus
 from .ofd_client import Ofd, OfdAnswer
 
 log = logging.getLogger(__name__)
+
+WAITING_FOR_OFD = (NetworkStatus.UNKNOWN, NetworkStatus.OFFLINE)  # the health check can tell it is back
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,9 @@ class SyncWorker:
         batch_size: int,
         concurrency: int,
         retry: RetryPolicy,
+        probe_interval: float = 5.0,
         wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._buffer = buffer
         self._ofd = ofd
@@ -92,6 +101,10 @@ class SyncWorker:
         self._concurrency = concurrency
         self._retry = retry
         self._wall = wall
+        self._probe_interval = probe_interval
+        self._monotonic = monotonic
+        self._next_probe_at = -math.inf
+        self._answering_again = False
         self._wake = asyncio.Event()
         self._running = asyncio.Lock()
         self._task = BackgroundTask("sync-worker", self._loop)
@@ -121,11 +134,13 @@ class SyncWorker:
     def _next_wait(self) -> float:
         wait = self._interval
         if self._breaker.state is BreakerState.OPEN:
-            return min(wait, self._breaker.retry_in + 0.001)
-        if self._backoff_until is not None:
-            return max(0.0, min(wait, self._backoff_until - self._wall()))
-        if self._backlog:
+            wait = min(wait, self._breaker.retry_in + 0.001)
+        elif self._backoff_until is not None:
+            wait = max(0.0, min(wait, self._backoff_until - self._wall()))
+        elif self._backlog:
             return 0.0
+        if self._network.status in WAITING_FOR_OFD:
+            wait = min(wait, max(0.0, self._next_probe_at - self._monotonic()))
         return wait
 
     async def sync_now(self, forced: bool = False) -> SyncReport:
@@ -155,11 +170,15 @@ class SyncWorker:
         self._backoff_until = None
         while True:
             if self._breaker.state is BreakerState.OPEN:
+                if await self._probe_while_waiting(report):
+                    continue
                 report.stopped_by = f"circuit breaker OPEN; next trial in {self._breaker.retry_in:.1f}s"
                 return
             batch, blocked_until = await self._buffer.due(self._batch_size, math.inf if forced else self._wall())
             if not batch:
                 if blocked_until is not None:
+                    if await self._probe_while_waiting(report):
+                        continue
                     self._backoff_until = blocked_until
                     report.stopped_by = f"retry backoff; next attempt in {blocked_until - self._wall():.1f}s"
                 elif forced or self._network.status is not NetworkStatus.ONLINE or (
@@ -172,6 +191,7 @@ class SyncWorker:
                 await self._buffer.record(outcomes)
             if failed:
                 report.stopped_by = "OFD call failed"
+                self._answering_again = False
                 self._backlog = False
                 retries = [o.next_attempt_at for o in outcomes if o.kind == "retry"]
                 self._backoff_until = min(retries) if retries else None
@@ -179,6 +199,9 @@ class SyncWorker:
             if not outcomes:  # half-open: the trial slot was taken; wait for its verdict next run
                 self._backlog = True
                 return
+            if self._answering_again:
+                self._answering_again = False
+                await self._release_backoffs()
             if not await self._lock.extend():
                 report.stopped_by = "sync lock lost to another instance"
                 return
@@ -186,7 +209,9 @@ class SyncWorker:
     async def _deliver(self, batch: list[Delivery], report: SyncReport) -> tuple[list[DeliveryOutcome], bool]:
         # Full concurrency only while the OFD is known to answer; after a failure, one call at a time until it
         # does again, so failures stay consecutive for the breaker and a struggling OFD is not flooded.
-        slots = asyncio.Semaphore(self._concurrency if self._network.status is NetworkStatus.ONLINE else 1)
+        # A half-open breaker lets one trial through: sending the rest one by one after it keeps HLC order.
+        trusted = self._network.status is NetworkStatus.ONLINE and self._breaker.state is BreakerState.CLOSED
+        slots = asyncio.Semaphore(self._concurrency if trusted else 1)
         failed = False
         results: list[DeliveryOutcome | None] = [None] * len(batch)
 
@@ -211,7 +236,7 @@ class SyncWorker:
         attempts = delivery.attempts + 1
         if answer.kind == "accepted":
             self._breaker.record_success()
-            self._network.answered()
+            self._seen_answering()
             report.synced += 1
             report.duplicates += int(answer.duplicate)
             self._metrics.ofd_delivered.labels("duplicate" if answer.duplicate else "accepted").inc()
@@ -223,7 +248,7 @@ class SyncWorker:
                                                   "kind": answer.error_kind, "error": answer.message})
         if answer.kind == "rejected":
             self._breaker.record_success()  # the OFD works; this document is what it refuses
-            self._network.answered()
+            self._seen_answering()
             return self._dead_letter(delivery, answer.message, report)
         self._breaker.record_failure()
         if answer.kind == "unreachable":
@@ -242,14 +267,51 @@ class SyncWorker:
         log.error("receipt moved to the DLQ", extra={"receipt_id": delivery.receipt_id, "reason": reason})
         return DeliveryOutcome(delivery.receipt_id, "dlq", error=reason)
 
-    async def _probe(self, report: SyncReport) -> None:
-        """With nothing to send, learn whether the OFD is back, so status and breaker tell the truth."""
-        if not self._breaker.allow():
-            return
+    def _seen_answering(self) -> None:
+        if self._network.status is not NetworkStatus.ONLINE:
+            self._answering_again = True
+        self._network.answered()
+
+    async def _release_backoffs(self) -> None:
+        released = await self._buffer.release_backoffs(self._wall())
+        if released:
+            log.info("the OFD answers again: receipts held by a retry backoff are due now",
+                     extra={"receipts": released})
+
+    async def _ask_health(self, report: SyncReport) -> OfdAnswer:
+        self._next_probe_at = self._monotonic() + self._probe_interval
         answer = await self._ofd.probe()
         if answer.kind != "accepted":
             report.errors.append(f"OFD health check: {answer.message}")
             self._metrics.ofd_errors.labels(answer.error_kind).inc()
+        return answer
+
+    async def _probe_while_waiting(self, report: SyncReport) -> bool:
+        """Receipts wait for a backoff or an open breaker: whether the OFD, last unreachable, answers again.
+
+        At most once per probe interval. A failed check changes neither the breaker nor any receipt's
+        attempts (it sent no receipt); a healthy one ends the breaker's wait (its trial decides) and the
+        backoffs, and the caller goes on delivering.
+        """
+        if self._network.status not in WAITING_FOR_OFD or self._monotonic() < self._next_probe_at:
+            return False
+        answer = await self._ask_health(report)
+        if answer.kind == "unreachable":
+            self._network.unreachable()
+            return False
+        if answer.kind != "accepted":
+            self._network.answered_with_error()
+            return False
+        self._breaker.end_wait()
+        self._network.answered()
+        await self._release_backoffs()
+        return True
+
+    async def _probe(self, report: SyncReport) -> None:
+        """With nothing to send, learn whether the OFD is back, so status and breaker tell the truth."""
+        if not self._breaker.allow():
+            return
+        answer = await self._ask_health(report)
         if answer.kind == "accepted":
             self._breaker.record_success()
             self._network.answered()

@@ -8,7 +8,9 @@ settings can override (`VAT_TAG_OVERRIDES`) without touching code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from fiscal.numbers import NumberRefused, bounded_decimal
 
 DEFAULT_TAG_1199: dict[str, int] = {
     "20": 1,
@@ -42,10 +44,10 @@ def parse_rate(value: object) -> str:
     text = _ALIASES.get(text, text)
     if "/" not in text and text != "none":
         try:
-            number = Decimal(text)
-        except InvalidOperation:
+            number = bounded_decimal(text)  # bounded first: "1e300000" would take seconds to make an int of
+        except NumberRefused:
             number = None
-        if number is not None and number.is_finite() and number == number.to_integral_value():
+        if number is not None and number == number.to_integral_value():
             text = str(int(number))
     if text not in DEFAULT_TAG_1199:
         raise ValueError(f"unknown VAT rate {value!r}; a register takes {', '.join(RATES)}")

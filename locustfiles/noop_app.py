@@ -63,13 +63,15 @@ def create_app(durable_dir: Path | None = None) -> FastAPI:
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
+    from fiscal.http_limits import limited_protocol
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--durable", type=Path, metavar="DIR", help="commit each receipt to DIR/noop.db first")
     args = parser.parse_args(argv)
     uvicorn.run(create_app(args.durable), host=args.host, port=args.port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, http=limited_protocol())
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ machine with what it measures.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
@@ -90,6 +91,8 @@ class PosTerminal(FastHttpUser):
     def on_start(self) -> None:
         self.pos_id = f"POS-{next(self._numbers):03d}"
         self.rng = random.Random()
+        token = os.environ.get("KKT_API_TOKEN", "").strip()  # an adapter with KKT_API_TOKEN set asks for it
+        self.auth = {"Authorization": f"Bearer {token}"} if token else {}
 
     def wait_time(self) -> float:
         options = self.environment.parsed_options
@@ -98,7 +101,7 @@ class PosTerminal(FastHttpUser):
     @tag("receipt")
     @task(10)
     def post_receipt(self) -> None:
-        headers = {"X-Idempotency-Key": f"load-{uuid.uuid4()}"}
+        headers = {"X-Idempotency-Key": f"load-{uuid.uuid4()}", **self.auth}
         with self.client.post("/v1/kkt/receipt", json=build_receipt(self.rng, self.pos_id), headers=headers,
                               name="POST /v1/kkt/receipt", catch_response=True) as response:
             if response.status_code != 200:
@@ -109,9 +112,9 @@ class PosTerminal(FastHttpUser):
     @tag("status")
     @task(2)
     def buffer_status(self) -> None:
-        self.client.get("/v1/kkt/buffer/status", name="GET /v1/kkt/buffer/status")
+        self.client.get("/v1/kkt/buffer/status", name="GET /v1/kkt/buffer/status", headers=self.auth)
 
     @tag("health")
     @task(1)
     def health(self) -> None:
-        self.client.get("/v1/health", name="GET /v1/health")
+        self.client.get("/v1/health", name="GET /v1/health", headers=self.auth)

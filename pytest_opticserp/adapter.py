@@ -49,7 +49,7 @@ class KktAdapter:
             startup_timeout=startup_timeout, healthy_statuses=(200, 503),
         )
         self.url = self._process.url
-        self.client = http_client.client(base_url=self.url, timeout=30)
+        self.client = http_client.client(base_url=self.url, timeout=30, headers=auth_headers(self.settings))
         self.receipts = ReceiptFactory()
 
     @property
@@ -83,6 +83,8 @@ class KktAdapter:
             env = {name.upper(): _env_value(value) for name, value in changes.items()}
             self.env.update(env)
             self._process.update_env(env)
+            self.client.headers.pop("Authorization", None)
+            self.client.headers.update(auth_headers(self.settings))
         return self.start()
 
     @property
@@ -147,6 +149,12 @@ class KktAdapter:
 
     def __repr__(self) -> str:
         return f"<KktAdapter {self.url} pid={self.pid}>"
+
+
+def auth_headers(settings: Mapping[str, Any]) -> dict[str, str]:
+    """The bearer header for an adapter given `kkt_api_token`, so the helpers work with or without one."""
+    token = settings.get("kkt_api_token")
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def adapter_variables() -> set[str]:

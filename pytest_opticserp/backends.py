@@ -18,8 +18,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from fiscal.redact import redact_url
 from pytest_opticserp.config import BACKENDS, Settings
-from pytest_opticserp.executors.base import RunAs, ServerStartError, redact
+from pytest_opticserp.executors.base import RunAs, ServerStartError
 
 REDIS_IMAGE = "redis:7-alpine"
 POSTGRESQL_IMAGE = "postgres:16-alpine"
@@ -42,7 +43,7 @@ class Choice:
 
     def describe(self) -> str:
         if self.backend == "external":
-            return f"{self.service} external ({redact(self.location)})"
+            return f"{self.service} external ({redact_url(self.location)})"
         if self.backend == "docker":
             return f"{self.service} docker ({self.location})"
         if self.service == "redis":

@@ -25,3 +25,19 @@ def test_a_clock_set_back_an_hour_keeps_receipts_in_order(kkt_adapter: KktAdapte
     hlc_order = [row[0] for row in kkt_adapter.query("SELECT fiscal_doc_number FROM receipts ORDER BY hlc")]
     assert hlc_order == numbers
     assert [d.document["fiscal_doc_number"] for d in ofd.received()] == numbers
+
+
+def test_receipts_waiting_across_a_clock_set_back_reach_the_ofd_in_hlc_order(
+    kkt_adapter: KktAdapter, ofd, scenario, post_receipts
+) -> None:
+    with scenario.offline():
+        before = post_receipts(3)
+        kkt_adapter.restart(kkt_clock_offset_seconds=-3600)
+        after = post_receipts(3)
+        by_created = [row[0] for row in kkt_adapter.query("SELECT fiscal_doc_number FROM receipts"
+                                                          " ORDER BY created_at")]
+        numbers = [a["fiscal"]["fiscal_doc_number"] for a in before + after]
+        assert by_created == numbers[3:] + numbers[:3], "created_at went back an hour with the clock"
+
+    kkt_adapter.wait_until_synced(6)
+    assert [d.document["fiscal_doc_number"] for d in ofd.received()] == numbers

@@ -22,9 +22,10 @@ def test_a_permanently_failing_ofd_sends_receipts_to_the_dlq_after_the_last_atte
     assert len(kkt_adapter.query("SELECT * FROM dlq")) == 2
 
 
-@pytest.mark.kkt_adapter(vat_tag_overrides={"22": 99})
 def test_an_invalid_document_goes_to_the_dlq_at_once_with_the_ofds_reason(kkt_adapter: KktAdapter, ofd,
-                                                                          receipt_factory) -> None:
+                                                                          receipt_factory, monkeypatch) -> None:
+    # An OFD that does not take the 2026 rate's code yet (tag 1199 code 11, 22 %) rejects the 22 % sale.
+    monkeypatch.setattr(ofd.state, "vat_codes", {code: n for code, n in ofd.state.vat_codes.items() if code != 11})
     kkt_adapter.post_receipt(receipt_factory.sale(tax_rate=22))
     kkt_adapter.post_receipt(receipt_factory.sale(tax_rate=10))
     eventually(lambda: kkt_adapter.status()["dlq_count"] == 1, "the invalid receipt in the DLQ", kkt_adapter.status)

@@ -14,6 +14,7 @@ import pytest
 from emulators.odoo_api import OdooApiEmulator
 from emulators.ofd import OfdEmulator
 from emulators.serving import ServerThread
+from kkt_adapter.api.errors import header_limited_protocol
 from kkt_adapter.app import create_app
 from kkt_adapter.settings import Settings, load_settings
 from pytest_opticserp import http_client
@@ -63,7 +64,8 @@ def start_adapter(adapter_settings: Callable[..., Settings]) -> Iterator[Callabl
     def start(wall_ms: Callable[[], int] | None = None, **overrides: Any) -> RunningAdapter:
         settings = adapter_settings(**overrides)
         app = create_app(settings, wall_ms=wall_ms) if wall_ms else create_app(settings)
-        server = ServerThread(app).start()
+        http = header_limited_protocol(settings.max_header_bytes, settings.max_header_count)
+        server = ServerThread(app, http=http).start()
         adapter = RunningAdapter(settings, server, http_client.client(base_url=server.url, timeout=30))
         running.append(adapter)
         return adapter

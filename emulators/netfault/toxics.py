@@ -11,6 +11,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 Direction = Literal["downstream", "upstream", "both"]
+# Every number a toxic takes is bounded, so no toxic outlasts a test run: at most 10 minutes of waiting, and a
+# bandwidth between 0.001 KB/s and 10 GB/s.
+MAX_MS = 600_000
+Milliseconds = Annotated[float, Field(ge=0, le=MAX_MS, allow_inf_nan=False)]
 
 
 class _Toxic(BaseModel):
@@ -47,8 +51,8 @@ class Latency(_Toxic):
     """Each chunk waits latency_ms ± jitter_ms (uniform) before it is forwarded."""
 
     type: Literal["latency"] = "latency"
-    latency_ms: float = Field(ge=0)
-    jitter_ms: float = Field(default=0, ge=0)
+    latency_ms: Milliseconds
+    jitter_ms: Milliseconds = 0
     direction: Direction = "downstream"
 
     def delay_seconds(self, rng: random.Random) -> float:
@@ -60,14 +64,14 @@ class ResetPeer(_Toxic):
     """Connections are reset (RST, SO_LINGER 0) timeout_ms after they open, or after the toxic is added."""
 
     type: Literal["reset_peer"] = "reset_peer"
-    timeout_ms: float = Field(default=0, ge=0)
+    timeout_ms: Milliseconds = 0
 
 
 class Bandwidth(_Toxic):
     """At most `rate` KB/s (1 KB = 1024 bytes) in `direction`."""
 
     type: Literal["bandwidth"] = "bandwidth"
-    rate: float = Field(gt=0)
+    rate: float = Field(ge=0.001, le=10_000_000, allow_inf_nan=False)
     direction: Direction = "downstream"
 
     @property
@@ -79,7 +83,7 @@ class SlowClose(_Toxic):
     """When the upstream closes, the client side is closed only delay_ms later."""
 
     type: Literal["slow_close"] = "slow_close"
-    delay_ms: float = Field(ge=0)
+    delay_ms: Milliseconds
 
 
 Toxic = Annotated[Down | Blackhole | Latency | ResetPeer | Bandwidth | SlowClose, Field(discriminator="type")]

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from emulators._admin import BadBody, add_failure_routes, install_error_handlers
-from emulators.odoo_api.heartbeats import parse_heartbeat
+from emulators._admin import (
+    BadBody,
+    SetDelay,
+    SetFailure,
+    add_failure_routes,
+    document_bodies,
+    error_responses,
+    install_error_handlers,
+    json_body,
+)
+from emulators._guard import guard_admin
+from emulators.odoo_api.heartbeats import Heartbeat, parse_heartbeat
 from emulators.odoo_api.state import OdooApiState
 
 
-def create_app(state: OdooApiState | None = None) -> FastAPI:
+def create_app(state: OdooApiState | None = None, *, bind_host: str = "127.0.0.1",
+               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """`bind_host` and `allowed_hosts` are the Host names the admin endpoints answer besides loopback."""
     state = state or OdooApiState()
-    app = FastAPI(title="Odoo API emulator", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Odoo API emulator", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    guard_admin(app, "/api/v1/admin", bind_host, allowed_hosts)
     app.state.odoo_api = state
     install_error_handlers(app)
 
@@ -24,14 +37,19 @@ def create_app(state: OdooApiState | None = None) -> FastAPI:
         # Exactly the seed's keys; counters live under /api/v1/admin/stats.
         return {"status": "healthy", "heartbeats_received": state.heartbeats_received}
 
-    @app.post("/api/v1/kkt/heartbeat")
+    @app.post(
+        "/api/v1/kkt/heartbeat",
+        responses=error_responses({400: "Not a JSON object", 422: "A field is missing or invalid",
+                                   503: "An injected failure, or the emulator is stopping"}),
+        openapi_extra=json_body("Heartbeat"),
+    )
     async def receive_heartbeat(request: Request) -> JSONResponse:
         """Where a heartbeat arrives. In order: counted, delayed, failure-injected (503, nothing stored),
         validated (400/422 naming the field), stored as the adapter's last heartbeat."""
         state.note_call()
         delay = state.faults.delay
-        if delay:
-            await asyncio.sleep(delay)
+        if delay and not await state.faults.hold(delay):
+            return JSONResponse({"status": "error", "message": "the emulator is stopping"}, 503)
         if state.faults.take_failure():
             state.note_injected_failure()
             return JSONResponse({"status": "error", "message": "Odoo temporarily unavailable (injected failure)"}, 503)
@@ -64,4 +82,5 @@ def create_app(state: OdooApiState | None = None) -> FastAPI:
         state.reset()
         return {"status": "ok", **state.stats()}
 
+    document_bodies(app, {"Heartbeat": Heartbeat, "SetFailure": SetFailure, "SetDelay": SetDelay})
     return app

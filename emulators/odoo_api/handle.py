@@ -27,7 +27,7 @@ class OdooApiEmulator(HttpEmulatorHandle):
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.state = OdooApiState(faults, clock=clock)
-        super().__init__(create_app(self.state), host=host, port=port)
+        super().__init__(create_app(self.state), host=host, port=port, on_shutdown=self.state.faults.release_held)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: object) -> OdooApiEmulator:

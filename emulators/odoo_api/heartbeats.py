@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from emulators._admin import BadBody
+from fiscal import strict_json
 
 
 class Heartbeat(BaseModel):
@@ -28,9 +28,9 @@ class Heartbeat(BaseModel):
 def parse_heartbeat(raw: bytes) -> tuple[Heartbeat, dict[str, Any]]:
     """The validated heartbeat and the JSON object as sent; raises `BadBody` naming the first bad field."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadBody("body", f"not valid JSON: {exc}", 400) from None
+        body = strict_json.loads(raw, parse_float=float)  # no BOM, no duplicate keys, bounded numbers
+    except strict_json.JsonRefused as exc:
+        raise BadBody("body", f"not valid JSON: {exc.problem}", 400) from None
     if not isinstance(body, dict):
         raise BadBody("body", f"expected a JSON object, got {type(body).__name__}", 400)
     try:

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from emulators._admin import add_failure_routes, install_error_handlers
-from emulators.ofd.documents import DocumentRejected, parse_document
+from emulators._admin import (
+    SetDelay,
+    SetFailure,
+    add_failure_routes,
+    document_bodies,
+    error_responses,
+    install_error_handlers,
+    json_body,
+)
+from emulators._guard import guard_admin
+from emulators.ofd.documents import DocumentRejected, FiscalDocument, Rejection, parse_document
 from emulators.ofd.state import OfdState
 
 
-def create_app(state: OfdState | None = None) -> FastAPI:
+def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
+               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """`bind_host` and `allowed_hosts` are the Host names the admin endpoints answer besides loopback."""
     state = state or OfdState()
-    app = FastAPI(title="OFD emulator", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="OFD emulator", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    guard_admin(app, "/ofd/v1/admin", bind_host, allowed_hosts)
     app.state.ofd = state
     install_error_handlers(app)
 
@@ -24,13 +36,22 @@ def create_app(state: OfdState | None = None) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {"status": "healthy", **state.stats()}
 
-    @app.post("/ofd/v1/receipts")
+    @app.post(
+        "/ofd/v1/receipts",
+        responses={
+            **error_responses({400: "Not a JSON object", 409: "The same FN and FD number with different content",
+                               422: "An invalid document; response_code says which rule"}, Rejection),
+            **error_responses({503: "An injected failure, or the emulator is stopping"}),
+        },
+        openapi_extra=json_body("FiscalDocument"),
+    )
     async def receive_receipt(request: Request) -> JSONResponse:
         """Where a receipt reaches the OFD. Each post goes through, in order:
 
         1. counted as a call, and its body read (as a real server receives the whole request first);
-        2. the response delay (`asyncio.sleep`, so other requests keep flowing); a client that gives up
-           meanwhile does not stop the processing, so a slow OFD still stores what it was sent;
+        2. the response delay (awaited, so other requests keep flowing); a client that gives up meanwhile
+           does not stop the processing, so a slow OFD still stores what it was sent; stopping the emulator
+           ends the delay at once with a 503, so a long delay never holds up its shutdown;
         3. failure injection: a permanent failure, or one of the next-N armed failures, answers 503 and
            uses up that failure; nothing is stored;
         4. validation: an invalid document is rejected (400/422) with a non-zero response code;
@@ -41,7 +62,8 @@ def create_app(state: OfdState | None = None) -> FastAPI:
         body = await request.body()
         delay = state.faults.delay
         if delay:
-            await asyncio.sleep(delay)
+            if not await state.faults.hold(delay):
+                return JSONResponse({"status": "error", "message": "the emulator is stopping"}, 503)
             if state.stale(generation):  # reset while it waited: it belongs to a finished test
                 return JSONResponse({"status": "error", "message": "the emulator was reset during the delay"}, 503)
         if state.faults.take_failure():
@@ -60,7 +82,7 @@ def create_app(state: OfdState | None = None) -> FastAPI:
 
     add_failure_routes(app, "/ofd/v1/admin", state.faults)
 
-    @app.get("/ofd/v1/admin/receipts")
+    @app.get("/ofd/v1/admin/receipts", responses=error_responses({422: "A query parameter is invalid"}))
     async def list_receipts(
         fn_serial: str | None = None, fiscal_doc_number: int | None = None, since: AwareDatetime | None = None
     ) -> dict[str, Any]:
@@ -76,4 +98,5 @@ def create_app(state: OfdState | None = None) -> FastAPI:
         state.reset()
         return {"status": "ok", **state.stats()}
 
+    document_bodies(app, {"FiscalDocument": FiscalDocument, "SetFailure": SetFailure, "SetDelay": SetDelay})
     return app

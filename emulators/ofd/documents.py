@@ -7,13 +7,15 @@ are checked afterwards, in `check_rules`, in the order an operator reading the r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import IntEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from fiscal import strict_json
+from fiscal.taxation import TAXATION_SYSTEMS  # tag 1055, shared with the adapter
 
 # Tag 1054.
 OPERATIONS: dict[int, str] = {1: "sale", 2: "sale refund", 3: "expense", 4: "expense refund"}
@@ -22,15 +24,6 @@ VAT_CODES: dict[int, str] = {
     1: "20%", 2: "10%", 3: "20/120", 4: "10/110", 5: "0%", 6: "no VAT",
     7: "5%", 8: "7%", 9: "5/105", 10: "7/107", 11: "22%", 12: "22/122",
 }  # fmt: skip
-# Tag 1055 (bit flags): general, simplified on income, on income minus expense, imputed, agricultural, patent.
-TAXATION_SYSTEMS: dict[int, str] = {
-    1: "OSN",
-    2: "USN income",
-    4: "USN income-expense",
-    8: "ENVD",
-    16: "ESHN",
-    32: "PSN",
-}
 # Tag 1209.
 FFD_VERSIONS: dict[int, str] = {2: "1.05", 4: "1.2"}
 
@@ -67,9 +60,28 @@ class DocumentRejected(Exception):
         }
 
 
+class Problem(BaseModel):
+    field: str
+    message: str
+
+
+class Rejection(BaseModel):
+    """`DocumentRejected.payload()`, as the OpenAPI document shows it."""
+
+    status: Literal["rejected"]
+    response_code: int
+    message: str
+    field: str
+    errors: list[Problem]
+
+
 Digits16 = Annotated[str, StringConstraints(pattern=r"^\d{16}$")]
-Quantity = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d{1,3})?$")]
-Kopecks = Annotated[int, Field(ge=0)]
+# Tag 1023 is an FVLN of at most 8 bytes; 12 whole digits is far more than any sale needs, and keeps
+# price x quantity within exact decimal arithmetic.
+Quantity = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,3})?$")]
+# Tags 1079, 1043, 1020, 1031, 1081 are VLNs of at most 6 bytes.
+MAX_KOPECKS = 2**48 - 1
+Kopecks = Annotated[int, Field(ge=0, le=MAX_KOPECKS)]
 
 
 class Item(BaseModel):
@@ -134,8 +146,9 @@ class FiscalDocument(BaseModel):
 
 
 def item_sum(price: int, quantity: Decimal) -> int:
-    """Tag 1043: price × quantity rounded half up to whole kopecks."""
-    return int((Decimal(price) * quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """Tag 1043: price × quantity rounded half up to whole kopecks, exactly (bounded inputs, ample precision)."""
+    with localcontext(prec=60):
+        return int((Decimal(price) * quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -206,9 +219,9 @@ def check_rules(doc: FiscalDocument, vat_codes: Mapping[int, str] = VAT_CODES) -
 def parse_document(raw: bytes, vat_codes: Mapping[int, str] = VAT_CODES) -> tuple[FiscalDocument, dict[str, Any]]:
     """The validated document and the JSON object as sent; raises `DocumentRejected`."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DocumentRejected(ResponseCode.MALFORMED, "body", f"not valid JSON: {exc}", 400) from None
+        body = strict_json.loads(raw, parse_float=float)  # no BOM, no duplicate keys, bounded numbers
+    except strict_json.JsonRefused as exc:
+        raise DocumentRejected(ResponseCode.MALFORMED, "body", f"not valid JSON: {exc.problem}", 400) from None
     if not isinstance(body, dict):
         raise DocumentRejected(
             ResponseCode.MALFORMED, "body", f"expected a JSON object, got {type(body).__name__}", 400

@@ -29,7 +29,7 @@ class OfdEmulator(HttpEmulatorHandle):
         vat_codes: Mapping[int, str] = VAT_CODES,
     ) -> None:
         self.state = OfdState(faults, operator_key=operator_key, clock=clock, vat_codes=vat_codes)
-        super().__init__(create_app(self.state), host=host, port=port)
+        super().__init__(create_app(self.state), host=host, port=port, on_shutdown=self.state.faults.release_held)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: object) -> OfdEmulator:

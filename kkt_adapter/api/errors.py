@@ -5,6 +5,7 @@ Shape: `{"error": code, "message": summary, "errors": [{"field": ..., "problem":
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -12,9 +13,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fiscal.http_limits import limited_protocol
 
 from ..receipt import FieldProblem
 
@@ -35,6 +38,24 @@ class ApiError(Exception):
         self.field = field
         self.headers = headers
         self.problem = problem or message
+
+
+class FieldError(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx body, as the OpenAPI document shows it."""
+
+    error: str
+    message: str
+    errors: list[FieldError]
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each listed status answers an `ErrorBody` (listing 422 replaces FastAPI's own)."""
+    return {status: {"model": ErrorBody, "description": text} for status, text in descriptions.items()}
 
 
 def error_body(code: str, message: str, errors: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
@@ -127,6 +148,15 @@ class BodySizeLimit:
             status_code=413,
         )
         await response({"type": "http"}, _no_receive, send)
+
+
+def header_limited_protocol(max_header_bytes: int, max_header_count: int) -> type[asyncio.Protocol]:
+    """Uvicorn's `http=` protocol refusing long or many headers with 431 in our error shape (see fiscal)."""
+
+    def refusal(problem: str) -> dict[str, Any]:
+        return error_body("headers_too_large", f"headers: {problem}", [{"field": "headers", "problem": problem}])
+
+    return limited_protocol(max_header_bytes, max_header_count, refusal)
 
 
 async def _no_receive() -> Message:

@@ -18,7 +18,7 @@ from ..components import Components
 from ..drivers.base import KktError
 from ..receipt import ReceiptIn
 from ..service import IdempotencyConflict, StillFiscalizing
-from .errors import ApiError
+from .errors import ApiError, error_responses
 from .json_body import parse_json_body
 
 router = APIRouter(tags=["receipts"])
@@ -52,13 +52,13 @@ def _key_header(name: str, description: str) -> dict[str, Any]:
 @router.post(
     "/v1/kkt/receipt",
     summary="Fiscalize a receipt (phase 1); delivery to the OFD follows asynchronously",
-    responses={
-        400: {"description": "Missing or malformed idempotency key, or malformed JSON"},
-        409: {"description": "Idempotency key reused for a different receipt, or still being fiscalized"},
-        413: {"description": "Body too large"},
-        422: {"description": "Invalid receipt: the field and the problem are named"},
-        503: {"description": "Buffer full, or the register is unavailable"},
-    },
+    responses=error_responses({
+        400: "Missing or malformed idempotency key, or malformed JSON",
+        409: "Idempotency key reused for a different receipt, or still being fiscalized",
+        413: "Body too large",
+        422: "Invalid receipt: the field and the problem are named",
+        503: "Buffer full, or the register is unavailable",
+    }),
     openapi_extra={
         "parameters": [
             _key_header(KEY_HEADER, "Unique per receipt; resend it (with the same body) only to retry"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..components import Components
 from ..health import buffer_status, health_report
 from . import components
+from .access import token_matches
 
 router = APIRouter(tags=["status"])
 
@@ -25,8 +26,11 @@ async def get_buffer_status(parts: Annotated[Components, Depends(components)]) -
     summary="healthy, degraded or unhealthy (503)",
     responses={503: {"description": "Unhealthy: the buffer or the register cannot be used"}},
 )
-async def get_health(parts: Annotated[Components, Depends(components)]) -> JSONResponse:
+async def get_health(request: Request, parts: Annotated[Components, Depends(components)]) -> JSONResponse:
+    """Open to every caller (monitors, container health checks); the details only with KKT_API_TOKEN."""
     body, unhealthy = await health_report(parts)
+    if not token_matches(request.headers.get("authorization"), parts.settings.kkt_api_token):
+        body = {"status": body["status"]}
     return JSONResponse(body, status_code=503 if unhealthy else 200)
 
 

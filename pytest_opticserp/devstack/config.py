@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from fiscal.redact import redact_url
+
 ENV_DEV = ".env.dev"
 ENV_LOCAL = ".env"
 RUN_DIR = ".opticserp"
@@ -190,10 +192,11 @@ def _url_port(env: Mapping[str, str], names: tuple[str, ...], default: str, what
     except ValueError:
         port, parts = None, None
     if parts is None or not parts.hostname or port is None:
-        raise StackConfigError(f"{name}={url!r}: expected a URL with a host and a port, like {example}")
+        raise StackConfigError(f"{name}={redact_url(url)!r}: expected a URL with a host and a port, like {example}")
     if parts.hostname not in LOOPBACK_NAMES:
         raise StackConfigError(
-            f"{name}={url!r} names host {parts.hostname!r}, but the local stack serves {what} on {LOOPBACK}; "
+            f"{name}={redact_url(url)!r} names host {parts.hostname!r}, but the local stack serves {what} on "
+            f"{LOOPBACK}; "
             f"use {example} ({parts.hostname!r} looks like a Docker Compose service name, which only "
             "docker-compose.dev.yml resolves)"
         )

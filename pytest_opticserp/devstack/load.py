@@ -458,11 +458,17 @@ def _workers_connected(log: Path) -> int:
 def _process(command: Sequence[str], output: BinaryIO) -> Iterator[subprocess.Popen[bytes]]:
     """A Locust process in its own session: a Ctrl-C reaches the runner, which stops it by PID."""
     process = subprocess.Popen(list(command), stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                               start_new_session=True, env=_environment({}))
+                               start_new_session=True, env=_environment(_token_passed_on()))
     try:
         yield process
     finally:
         _stop(process)
+
+
+def _token_passed_on() -> dict[str, str]:
+    """The adapter's API token, for a run against an adapter that asks for one (`--url`); harmless otherwise."""
+    token = os.environ.get("KKT_API_TOKEN", "")
+    return {"KKT_API_TOKEN": token} if token.strip() else {}
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from fiscal.redact import redact_text, redact_url
+
 from .services import ORDER
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red")
@@ -84,8 +86,8 @@ def services_table(rows: list[Row]) -> Table:
         table.add_column(column, no_wrap=column != "DETAILS")
     for row in rows:
         table.add_row(
-            Text(row.name, style=colour_of(row.name)), row.title, row.url, str(row.pid or "-"),
-            Text(row.state, style=STATE_STYLES.get(row.state, "")), row.details,
+            Text(row.name, style=colour_of(row.name)), row.title, redact_url(row.url), str(row.pid or "-"),
+            Text(row.state, style=STATE_STYLES.get(row.state, "")), redact_text(row.details),
         )
     return table
 

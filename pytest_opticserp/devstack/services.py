@@ -60,7 +60,7 @@ class Probe:
     kind: Literal["http", "redis", "postgresql"]
     target: str
 
-    def check(self, timeout: float = 1.0) -> Health:
+    def check(self, timeout: float = 1.0, headers: dict[str, str] | None = None) -> Health:
         if self.kind == "redis":
             host, port = self.target.rsplit(":", 1)
             ok = answers_ping(host, int(port), timeout=timeout)
@@ -69,7 +69,7 @@ class Probe:
             ok = can_connect(self.target)
             return Health(ok, "accepts connections" if ok else "refuses connections")
         try:
-            response = http_client.get(self.target, timeout=timeout)
+            response = http_client.get(self.target, timeout=timeout, headers=headers)
         except httpx.HTTPError as exc:
             return Health(False, f"no answer ({type(exc).__name__})")
         try:
@@ -102,6 +102,13 @@ class Service:
     log: Path
     stop_signal: int = signal.SIGTERM
     after: tuple[str, ...] = ()
+
+
+def probe_headers(name: str, config: StackConfig) -> dict[str, str]:
+    """The adapter's bearer token (KKT_API_TOKEN from the environment, .env or .env.dev) for its health
+    probe: without it /v1/health says only healthy or not."""
+    token = config.environ.get("KKT_API_TOKEN", "").strip()
+    return {"Authorization": f"Bearer {token}"} if name == "adapter" and token else {}
 
 
 def canonical_name(name: str) -> str:

@@ -368,7 +368,8 @@ def _print_table(console: Console, config: StackConfig, known: dict[str, Service
         service = known[name]
         record = records.get(name)
         if record is not None and record.process() is not None:
-            health = service_catalog.Probe(**record.probe).check()  # type: ignore[arg-type]
+            probe = service_catalog.Probe(**record.probe)  # type: ignore[arg-type]
+            health = probe.check(headers=service_catalog.probe_headers(name, config))
             rows.append(Row(name, service.title, record.url, record.pid, "healthy" if health.ok else "unhealthy",
                             health.summary))
         elif record is not None:

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 POLL_INTERVAL = 0.01
 LOG_TAIL_LINES = 20
@@ -74,14 +73,6 @@ def log_tail(logfile: Path, lines: int = LOG_TAIL_LINES) -> str:
         return f"(no log at {logfile})"
     tail = text.splitlines()[-lines:]
     return "\n".join(tail) if tail else f"({logfile} is empty)"
-
-
-def redact(url: str) -> str:
-    """The URL with its password hidden, for messages and report headers."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 _running: set[ServerProcess] = set()

@@ -22,13 +22,13 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from fiscal.redact import redact_url
 from pytest_opticserp.executors.base import (
     RunAs,
     ServerProcess,
     ServerStartError,
     ServiceControlError,
     log_tail,
-    redact,
     wait_until,
 )
 
@@ -209,7 +209,7 @@ class ExternalPostgreSQL:
         try:
             params = conninfo_to_dict(url)
         except psycopg.ProgrammingError as exc:
-            raise ServerStartError(f"{redact(url)!r} is not a PostgreSQL URL: {exc}") from None
+            raise ServerStartError(f"{redact_url(url)!r} is not a PostgreSQL URL: {exc}") from None
         self.url = url
         self.host = str(params.get("host") or "localhost")
         self.port = int(params.get("port") or 5432)
@@ -233,7 +233,7 @@ class ExternalPostgreSQL:
         """Wait until the external server accepts connections; it is not ours to launch."""
         began = time.perf_counter()
         try:
-            wait_until(self.running, self.startup_timeout, lambda: f"cannot connect to {redact(self.url)}")
+            wait_until(self.running, self.startup_timeout, lambda: f"cannot connect to {redact_url(self.url)}")
         except TimeoutError as exc:
             raise ServerStartError(
                 f"external PostgreSQL is not reachable: {exc} (waited {self.startup_timeout} s)"
@@ -244,13 +244,13 @@ class ExternalPostgreSQL:
         return self
 
     def stop(self) -> None:
-        raise ServiceControlError(f"the external PostgreSQL at {redact(self.url)} cannot be stopped by the tests")
+        raise ServiceControlError(f"the external PostgreSQL at {redact_url(self.url)} cannot be stopped by the tests")
 
     def close(self) -> None:
         """Nothing to release: the session never owned the server."""
 
     def describe(self) -> str:
-        return f"external ({redact(self.url)})"
+        return f"external ({redact_url(self.url)})"
 
 
 def runtime_parent() -> str:

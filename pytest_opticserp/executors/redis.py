@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pytest_opticserp.executors.base import ServerProcess, ServerStartError, ServiceControlError, redact, wait_until
+from fiscal.redact import redact_url
+from pytest_opticserp.executors.base import ServerProcess, ServerStartError, ServiceControlError, wait_until
 
 HOST = "127.0.0.1"
 
@@ -121,7 +122,7 @@ class ExternalRedis:
         """Wait until the external server answers; it is not ours to launch."""
         began = time.perf_counter()
         try:
-            wait_until(self.running, self.startup_timeout, lambda: f"nobody answers PING at {redact(self.url)}")
+            wait_until(self.running, self.startup_timeout, lambda: f"nobody answers PING at {redact_url(self.url)}")
         except TimeoutError as exc:
             message = f"external Redis is not reachable: {exc} (waited {self.startup_timeout} s)"
             raise ServerStartError(message) from None
@@ -130,7 +131,7 @@ class ExternalRedis:
 
     def stop(self) -> None:
         raise ServiceControlError(
-            f"the external Redis at {redact(self.url)} belongs to someone else and cannot be stopped by the tests; "
+            f"the external Redis at {redact_url(self.url)} belongs to someone else and cannot be stopped by the tests; "
             "use the local backend (--opticserp-backend=local) for Redis-down scenarios"
         )
 
@@ -138,4 +139,4 @@ class ExternalRedis:
         """Nothing to release: the session never owned the server."""
 
     def describe(self) -> str:
-        return f"external ({redact(self.url)})"
+        return f"external ({redact_url(self.url)})"

@@ -53,7 +53,8 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
         Wired to the OFD through the fault proxy (`ofd_network`), to the Odoo API emulator, and to Redis.
         Test timings are short (sync 1 s, breaker threshold 3 and recovery 1 s, OFD timeout 2 s); override
         any setting with `@pytest.mark.kkt_adapter(sync_interval=0.5, ...)` (names as in the adapter's
-        environment, lower case; `redis=False` leaves Redis out). Helpers: `post_receipt()`, `status()`,
+        environment, lower case; `redis=False` leaves Redis out; `kkt_api_token="..."` makes the adapter require
+        a token, which `client` and the helpers then send). Helpers: `post_receipt()`, `status()`,
         `health()`, `sync_now()`, `dlq()`, `query(sql)`, `restart()`, `kill()`, `start()`,
         `wait_until_synced(n)`, `wait_for_breaker(state)`, `wait_for_network(status)`, `log()`.
         """

@@ -97,7 +97,7 @@ def test_a_huge_body_sent_in_chunks_is_refused_with_413(adapter: RunningAdapter)
 def test_a_form_encoded_body_is_refused_with_a_hint(adapter: RunningAdapter) -> None:
     response = adapter.client.post("/v1/kkt/receipt", content=b"pos_id=1", headers={
         "X-Idempotency-Key": "form", "Content-Type": "application/x-www-form-urlencoded"})
-    assert response.status_code == 422
+    assert response.status_code == 415
     assert "application/json" in response.json()["errors"][0]["problem"]
 
 

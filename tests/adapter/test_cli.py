@@ -37,6 +37,14 @@ def test_an_invalid_variable_stops_start_up_naming_it(run_adapter) -> None:
     assert "Traceback" not in output
 
 
+def test_a_taxation_system_the_ofd_would_reject_stops_start_up_before_any_receipt_is_signed(run_adapter) -> None:
+    running = run_adapter(KKT_TAXATION_SYSTEM="3")
+    assert running.process.wait(timeout=15) == 2
+    output = running.log()
+    assert "KKT_TAXATION_SYSTEM" in output and "got '3'" in output
+    assert "Traceback" not in output
+
+
 def test_the_real_register_mode_says_what_is_missing(run_adapter) -> None:
     running = run_adapter(KKT_MODE="real")
     assert running.process.wait(timeout=15) == 2

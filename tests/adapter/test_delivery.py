@@ -163,9 +163,10 @@ def test_retries_go_to_the_dlq_after_the_last_attempt_and_come_back_when_redrive
     assert ofd.receipts_received == 1
 
 
-def test_a_document_the_ofd_rejects_goes_to_the_dlq_at_once_with_its_reason(start_adapter,
-                                                                           ofd: OfdEmulator) -> None:
-    adapter = start_adapter(vat_tag_overrides={"20": 99})
+def test_a_document_the_ofd_rejects_goes_to_the_dlq_at_once_with_its_reason(start_adapter, ofd: OfdEmulator,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ofd.state, "vat_codes", {code: rate for code, rate in ofd.state.vat_codes.items() if code != 1})
+    adapter = start_adapter()  # a 20% sale, tag 1199 code 1, which this OFD does not take
     adapter.post_receipt()
     eventually(lambda: adapter.status()["dlq_count"] == 1, "the rejected receipt in the DLQ", adapter.status)
     (entry,) = adapter.client.get("/v1/kkt/dlq").json()["entries"]
@@ -215,8 +216,10 @@ def test_delivery_follows_the_hlc_when_the_clock_steps_back(start_adapter, ofd: 
         now[0] += step
         keys.append(adapter.post_receipt(key=f"t{len(keys)}").json()["fiscal"]["fiscal_doc_number"])
     with sqlite3.connect(adapter.settings.buffer_db_path) as db:
-        hlcs = [row[0] for row in db.execute("SELECT hlc FROM receipts ORDER BY created_at")]
+        rows = db.execute("SELECT hlc, created_at FROM receipts ORDER BY rowid").fetchall()
+    hlcs, created = [row[0] for row in rows], [row[1] for row in rows]
     assert hlcs == sorted(hlcs) and len(set(hlcs)) == 4
+    assert created != sorted(created), "created_at is read from the clock the test stepped back"
     adapter.client.close()
     adapter.server.stop()
 

@@ -110,3 +110,16 @@ def test_openapi_describes_the_receipt_body_and_both_key_headers(adapter: Runnin
     assert {"pos_id", "items", "total"} <= set(receipt["required"])
     item = receipt["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[-1]
     assert "tax_rate" in schema["components"]["schemas"][item]["properties"]
+
+
+
+def test_openapi_describes_decimal_fields_as_what_the_adapter_accepts(adapter: RunningAdapter) -> None:
+    schemas = adapter.client.get("/openapi.json").json()["components"]["schemas"]
+
+    for model, field, example in (("ReceiptIn", "total", "5000.00"), ("Item", "price", "5000.00"),
+                                  ("Item", "quantity", "1.125"), ("Payment", "amount", "0.01")):
+        number, text = schemas[model]["properties"][field]["anyOf"]
+        assert (number["type"], text["type"], text["minLength"]) == ("number", "string", 1)
+        assert number["maximum"] > 0 and number["multipleOf"] in (0.01, 0.001)
+        assert re.fullmatch(text["pattern"], example) and not re.fullmatch(text["pattern"], "")
+    assert adapter.post_receipt(seed_receipt(total="")).status_code == 422

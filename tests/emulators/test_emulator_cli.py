@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -48,6 +49,32 @@ def test_the_ofd_command_refuses_an_invalid_variable_naming_it(run_cli, free_por
 
     assert ofd.wait_exit() == 2
     assert "MOCK_OFD_RESPONSE_DELAY" in ofd.output() and "'15s'" in ofd.output()
+
+
+def test_sigterm_stops_the_ofd_command_at_once_while_a_delayed_receipt_waits(
+    run_cli, free_port, make_receipt, wait_until
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/ofd/v1"
+    ofd = run_cli("ofd", "--port", str(port))
+    ofd.wait_until_healthy(f"{url}/health")
+    http_client.post(f"{url}/admin/set-delay", json={"delay": 60}).raise_for_status()
+    answers: list[int] = []
+
+    def post_receipt() -> None:
+        answers.append(http_client.post(f"{url}/receipts", json=make_receipt(), timeout=30).status_code)
+
+    in_flight = threading.Thread(target=post_receipt, daemon=True)
+    in_flight.start()
+    wait_until(lambda: http_client.get(f"{url}/admin/stats").json()["calls"] == 1, 10, "the receipt in flight")
+
+    stopped_at = time.monotonic()
+    ofd.process.terminate()
+    ofd.wait_exit(timeout=10)
+    in_flight.join(10)
+
+    assert time.monotonic() - stopped_at < 2.5, ofd.output()
+    assert answers == [503]  # answered, not stored: the OFD went away before it took the receipt
 
 
 def test_the_odoo_api_command_serves_the_seed_health(run_cli, free_port) -> None:

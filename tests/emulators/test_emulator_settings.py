@@ -62,3 +62,15 @@ def test_the_odoo_api_reads_its_own_prefix_only() -> None:
 def test_settings_built_in_code_are_checked_too(kwargs) -> None:
     with pytest.raises(SettingsError):
         FaultSettings(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("env", "bound"),
+    [
+        ({"MOCK_OFD_RESPONSE_DELAY": "1e308"}, "MOCK_OFD_RESPONSE_DELAY must be between 0 and 600 seconds"),
+        ({"MOCK_OFD_FAILURE_COUNT": "10000000"}, "MOCK_OFD_FAILURE_COUNT must be an integer between 0 and 1000000"),
+    ],
+)
+def test_a_variable_beyond_its_bound_is_an_error_saying_the_bound(env, bound) -> None:
+    with pytest.raises(SettingsError, match=bound):
+        FaultSettings.from_env(env)

@@ -113,6 +113,25 @@ def test_a_bad_toxic_is_refused_naming_the_field(admin: httpx.Client, body, fiel
     assert admin.get("/toxics").json() == []
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "bound"),
+    [
+        ({"type": "latency", "latency_ms": 1e30}, "latency_ms", "600000"),
+        ({"type": "latency", "latency_ms": 5, "jitter_ms": 600_001}, "jitter_ms", "600000"),
+        ({"type": "reset_peer", "timeout_ms": 1e12}, "timeout_ms", "600000"),
+        ({"type": "slow_close", "delay_ms": 1e9}, "delay_ms", "600000"),
+        ({"type": "bandwidth", "rate": 1e-30}, "rate", "0.001"),
+        ({"type": "bandwidth", "rate": 1e30}, "rate", "10000000"),
+    ],
+)
+def test_a_toxic_number_out_of_bounds_is_refused_saying_the_bound(admin: httpx.Client, body, field, bound) -> None:
+    response = admin.post("/toxics", json=body)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == field and bound in response.json()["message"]
+    assert admin.get("/toxics").json() == []
+
+
 def test_a_duplicate_toxic_name_is_a_conflict(admin: httpx.Client) -> None:
     admin.post("/toxics", json={"type": "blackhole"})
 

@@ -185,3 +185,13 @@ def test_env_variables_arm_failures_at_start() -> None:
         first = http_client.post(f"{odoo.url}/api/v1/kkt/heartbeat", json=heartbeat())
 
     assert first.status_code == 503
+
+
+def test_a_delay_beyond_ten_minutes_is_refused_saying_the_bound(
+    odoo_api: OdooApiEmulator, odoo_client: httpx.Client
+) -> None:
+    response = odoo_client.post("/api/v1/admin/set-delay", json={"delay": 1e30})
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "delay" and "between 0 and 600 seconds" in response.json()["message"]
+    assert odoo_api.state.faults.delay == 0

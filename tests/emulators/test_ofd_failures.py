@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from emulators.faults import FaultSettings
+from emulators.faults import FaultSettings, SettingsError
 from emulators.ofd import OfdEmulator
 from pytest_opticserp import http_client
 
@@ -188,3 +188,42 @@ def test_a_slow_request_cut_off_by_a_reset_leaves_no_trace(ofd, make_receipt, wa
 def _post_and_ignore_the_answer(url: str, document: dict) -> None:
     with contextlib.suppress(httpx.HTTPError):
         http_client.post(f"{url}/ofd/v1/receipts", json=document, timeout=2)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "bound"),
+    [
+        ("set-delay", b'{"delay": 1e30}', "delay", "between 0 and 600 seconds"),
+        ("set-delay", b'{"delay": 600.5}', "delay", "between 0 and 600 seconds"),
+        ("set-failure", b'{"failure_count": 1000001}', "failure_count", "between 0 and 1000000"),
+        ("set-failure", b'{"failure_count": 1000000000000}', "failure_count", "between 0 and 1000000"),
+    ],
+)
+def test_an_admin_number_out_of_bounds_is_refused_saying_the_bounds(
+    ofd: OfdEmulator, ofd_client: httpx.Client, path, body, field, bound
+) -> None:
+    response = ofd_client.post(f"/ofd/v1/admin/{path}", content=body)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == field and bound in response.json()["message"]
+    assert (ofd.state.faults.delay, ofd.state.faults.snapshot()["failure_mode"]) == (0, "disabled")
+
+
+def test_the_longest_delay_allowed_is_ten_minutes(ofd: OfdEmulator, ofd_client: httpx.Client) -> None:
+    assert ofd_client.post("/ofd/v1/admin/set-delay", json={"delay": 600}).json()["response_delay"] == 600
+    with pytest.raises(SettingsError, match="between 0 and 600 seconds"):
+        ofd.delay(1e30)
+
+
+def test_stopping_the_emulator_ends_a_long_delay_at_once_with_a_503(make_receipt, wait_until) -> None:
+    answers: list[int] = []
+    with OfdEmulator(FaultSettings(response_delay=60)) as own:
+        delayed = threading.Thread(target=lambda: answers.append(
+            http_client.post(f"{own.url}/ofd/v1/receipts", json=make_receipt(), timeout=30).status_code), daemon=True)
+        delayed.start()
+        wait_until(lambda: own.counters.calls == 1, 5, "the delayed receipt to reach the emulator")
+        stopping = time.monotonic()
+    delayed.join(10)
+
+    assert time.monotonic() - stopping < 2
+    assert answers == [503] and own.receipts_received == 0

@@ -170,3 +170,20 @@ def test_a_rejected_document_is_not_stored(ofd: OfdEmulator, ofd_client: httpx.C
 
     assert ofd.receipts_received == 0
     assert ofd.counters.rejected == 1
+
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "field"),
+    [("1" + "0" * 30, 1, "items[0].quantity"), ("1" + "0" * 12, 1, "items[0].quantity"),
+     ("1.000", 2**48, "items[0].price")],
+)
+def test_a_quantity_or_price_beyond_the_ffd_range_is_rejected_naming_the_field(
+    ofd_client: httpx.Client, make_receipt, quantity, price, field
+) -> None:
+    item = {**make_receipt()["items"][0], "quantity": quantity, "price": price, "sum": 0}
+    response = post(ofd_client, make_receipt(items=[item]))
+
+    assert response.status_code == 422
+    assert (response.json()["response_code"], response.json()["field"]) == (ResponseCode.INVALID_VALUE, field)
+

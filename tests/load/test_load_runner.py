@@ -68,6 +68,19 @@ def test_an_impossible_p95_target_exits_non_zero(kkt_adapter: KktAdapter, tmp_pa
     assert "target P95 < 0.001 ms: MISSED" in capsys.readouterr().out
 
 
+@pytest.mark.kkt_adapter(redis=False, buffer_max_size=100_000, kkt_api_token="load-t0ken")
+def test_a_run_against_an_adapter_that_asks_for_a_token_sends_the_one_in_the_environment(
+    kkt_adapter: KktAdapter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KKT_API_TOKEN", "load-t0ken")
+    result = run_load(kkt_adapter.url, users=2, duration=2, p95_target_ms=float(GENEROUS_MS), report_dir=tmp_path,
+                      out=lambda line: None)
+
+    assert result.exit_code == 0, "\n".join(result.summary_lines())
+    assert result.adapter.throughput_row.requests > 0
+    assert all(row.failures == 0 for row in result.adapter.endpoints), result.adapter.endpoints
+
+
 @LOAD_ADAPTER
 def test_a_generous_target_against_a_running_adapter_exits_zero(kkt_adapter: KktAdapter, tmp_path: Path) -> None:
     result = run_load(kkt_adapter.url, users=2, duration=2, p95_target_ms=float(GENEROUS_MS), report_dir=tmp_path,

@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from emulators.odoo_api import create_app as create_odoo_api_app
 from emulators.ofd import create_app as create_ofd_app
 from emulators.serving import ServerThread
+from kkt_adapter.settings import load_settings
 from pytest_opticserp import http_client
 from pytest_opticserp.executors.opticserp import OpticserpProcess
 from tests.stack.project import REPOSITORY
@@ -277,3 +278,16 @@ def test_the_images_need_no_files_the_build_context_leaves_out() -> None:
     copied = re.findall(r"^COPY (.+) \S+$", (REPOSITORY / "docker" / "opticserp.Dockerfile").read_text(), re.M)
 
     assert not [path for line in copied for path in line.split() if Path(path).parts[0] in ignored]
+
+
+def test_the_adapter_answers_the_names_the_other_containers_reach_it_by(services) -> None:
+    environment = services["kkt_adapter"]["environment"]
+    settings = load_settings(None, kkt_adapter_host=environment["KKT_ADAPTER_HOST"],
+                             kkt_allowed_hosts=environment.get("KKT_ALLOWED_HOSTS", ""))
+    prometheus = yaml.safe_load((REPOSITORY / "docker" / "prometheus" / "prometheus.yml").read_text())
+    reached_as = [urlsplit(services["odoo"]["environment"]["KKT_ADAPTER_URL"]).netloc,
+                  *prometheus["scrape_configs"][0]["static_configs"][0]["targets"]]
+
+    assert reached_as == ["kkt_adapter:8000", "kkt_adapter:8000"]
+    assert all(settings.allowed_hosts.allows(host) for host in reached_as)
+    assert not settings.allowed_hosts.allows("attacker.example:8000")

@@ -92,3 +92,23 @@ async def test_counts_follow_every_change_and_survive_a_reopen(buffer: ReceiptBu
     counts = await reopened.counts()
     await reopened.close()
     assert (counts.fiscalizing, counts.pending, counts.synced, counts.failed, counts.dlq) == expected
+
+
+async def test_pending_receipts_leave_in_hlc_order_even_when_created_at_says_otherwise(tmp_path: Path) -> None:
+    clock = [1_763_700_000_000]
+    store = ReceiptBuffer(tmp_path / "buffer.db", wall_ms=lambda: clock[0])
+    await store.open()
+    try:
+        # The wall clock steps back between receipts (an NTP correction, a hand-set clock); the HLC does not.
+        for n, step_ms in enumerate((0, -3_600_000, -60_000, 7_200_000)):
+            clock[0] += step_ms
+            await reserve(store, n)
+            await store.complete_fiscalization(f"id{n}", replace(FISCAL, fiscal_doc_number=n + 2), {}, {})
+        due, _ = await store.due(limit=10, now=float("inf"))
+    finally:
+        await store.close()
+
+    with sqlite3.connect(tmp_path / "buffer.db") as db:
+        by_created = [row[0] for row in db.execute("SELECT id FROM receipts ORDER BY created_at")]
+    assert by_created == ["id2", "id1", "id0", "id3"], "created_at is read from the clock that stepped back"
+    assert [d.receipt_id for d in due] == ["id0", "id1", "id2", "id3"]

@@ -79,3 +79,13 @@ def test_a_failed_trial_opens_it_for_another_full_timeout(breaker: CircuitBreake
 def test_a_threshold_below_one_is_refused() -> None:
     with pytest.raises(ValueError):
         CircuitBreaker(threshold=0, recovery_timeout=1)
+
+
+def test_an_ofd_seen_answering_ends_the_open_wait_with_one_trial(breaker: CircuitBreaker) -> None:
+    for _ in range(3):
+        breaker.record_failure()
+    breaker.end_wait()
+    assert breaker.state is BreakerState.HALF_OPEN and breaker.retry_in == 0
+    assert breaker.allow() and not breaker.allow(), "one trial, then wait for its verdict"
+    breaker.record_failure()
+    assert breaker.state is BreakerState.OPEN, "a failed trial opens it again for the full timeout"

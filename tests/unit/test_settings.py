@@ -40,6 +40,29 @@ def test_an_invalid_value_is_refused_naming_the_variable(monkeypatch: pytest.Mon
         load_settings(None)
 
 
+@pytest.mark.parametrize("value", ["3", "0", "63", "64"])
+def test_a_taxation_system_the_ofd_would_reject_is_refused_at_start(monkeypatch: pytest.MonkeyPatch,
+                                                                    value: str) -> None:
+    monkeypatch.setenv("KKT_TAXATION_SYSTEM", value)
+    with pytest.raises(ConfigurationError, match=r"KKT_TAXATION_SYSTEM: .*exactly one taxation system"):
+        load_settings(None)
+
+
+@pytest.mark.parametrize("value", [1, 2, 4, 8, 16, 32])
+def test_each_single_taxation_system_is_accepted(value: int) -> None:
+    assert load_settings(None, kkt_taxation_system=value).kkt_taxation_system == value
+
+
+def test_a_vat_tag_override_to_a_code_no_ofd_takes_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VAT_TAG_OVERRIDES", '{"22": 99}')
+    with pytest.raises(ConfigurationError, match=r"VAT_TAG_OVERRIDES: tag 1199 code 99 for 22 is not one an OFD"):
+        load_settings(None)
+
+
+def test_a_vat_tag_override_within_the_ffd_table_is_taken() -> None:
+    assert load_settings(None, vat_tag_overrides={"22": 1, "22/122": 3}).vat_tag_overrides == {"22": 1, "22/122": 3}
+
+
 def test_an_inverted_print_delay_range_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KKT_PRINT_DELAY_MIN_MS", "600")
     with pytest.raises(ConfigurationError, match="KKT_PRINT_DELAY_MIN_MS"):
