@@ -12,6 +12,7 @@ COPY fiscal ./fiscal
 COPY kkt_adapter ./kkt_adapter
 COPY emulators ./emulators
 COPY pytest_opticserp ./pytest_opticserp
+COPY opticserp_tools ./opticserp_tools
 RUN pip install --no-cache-dir .
 
 RUN useradd --create-home --uid 1000 opticserp && mkdir -p /app/data && chown opticserp /app/data

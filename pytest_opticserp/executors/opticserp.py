@@ -22,12 +22,12 @@ from pytest_opticserp.executors.base import ServerProcess
 
 
 def opticserp_command() -> list[str]:
-    """The console script beside this interpreter, else `python -m kkt_adapter` (same CLI)."""
+    """The console script beside this interpreter, else `python -m opticserp_tools` (same CLI)."""
     script = Path(sys.executable).with_name("opticserp")
     if script.exists():
         return [str(script)]
     found = shutil.which("opticserp")
-    return [found] if found else [sys.executable, "-m", "kkt_adapter"]
+    return [found] if found else [sys.executable, "-m", "opticserp_tools"]
 
 
 def answers(url: str, accept: tuple[int, ...] = (200,), timeout: float = 0.5) -> bool:

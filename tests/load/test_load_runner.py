@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from pytest_opticserp import KktAdapter, eventually, http_client
-from pytest_opticserp.devstack.load import main, run_load
+from opticserp_tools.load import main, run_load
 
 GENEROUS_MS = "10000"
 LOAD_ADAPTER = pytest.mark.kkt_adapter(redis=False, buffer_max_size=100_000)
@@ -30,7 +30,7 @@ def started_pids(output: str) -> dict[str, int]:
 
 
 def run_runner(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest_opticserp.devstack.load", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "opticserp_tools.load", *args], capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -105,7 +105,7 @@ def test_distributed_locust_runs_a_master_and_two_workers(kkt_adapter: KktAdapte
 def test_ctrl_c_stops_every_process_the_runner_started(tmp_path: Path) -> None:
     output = tmp_path / "runner.out"
     with output.open("w") as out:
-        runner = subprocess.Popen([sys.executable, "-m", "pytest_opticserp.devstack.load", "-u", "2", "-t", "60s",
+        runner = subprocess.Popen([sys.executable, "-m", "opticserp_tools.load", "-u", "2", "-t", "60s",
                                    "--report-dir", str(tmp_path)], stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
         printed = eventually(lambda: "started Locust" in (text := output.read_text()) and text,

@@ -28,10 +28,10 @@ import psutil
 import pytest
 
 from pytest_opticserp.adapter import adapter_variables
-from pytest_opticserp.devstack import load_config
-from pytest_opticserp.devstack.config import STACK_VARIABLES
-from pytest_opticserp.devstack.runstate import busy
-from pytest_opticserp.devstack.services import known_services
+from opticserp_tools.devstack import load_config
+from opticserp_tools.devstack.config import STACK_VARIABLES
+from opticserp_tools.devstack.runstate import busy
+from opticserp_tools.devstack.services import known_services
 from pytest_opticserp.waiting import eventually
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_opticserp.devstack import StackConfigError, load_config
-from pytest_opticserp.devstack.services import stack_services
+from opticserp_tools.devstack import StackConfigError, load_config
+from opticserp_tools.devstack.services import stack_services
 
 
 def test_a_docker_hostname_in_the_ofd_url_is_refused_with_the_fix(project) -> None:

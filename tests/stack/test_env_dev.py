@@ -9,8 +9,8 @@ from dotenv import dotenv_values
 from emulators.faults import FaultSettings
 from kkt_adapter.settings import Settings, load_settings
 from pytest_opticserp.adapter import adapter_variables
-from pytest_opticserp.devstack import load_config
-from pytest_opticserp.devstack.config import STACK_VARIABLES
+from opticserp_tools.devstack import load_config
+from opticserp_tools.devstack.config import STACK_VARIABLES
 from tests.stack.project import REPOSITORY
 
 ENV_DEV = REPOSITORY / ".env.dev"

@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from pytest_opticserp import http_client
-from pytest_opticserp.devstack import load_config
+from opticserp_tools.devstack import load_config
 from tests.stack.project import Project, stopped_at_exit
 
 pytestmark = pytest.mark.xdist_group("devstack")

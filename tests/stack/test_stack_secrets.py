@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_opticserp.devstack import load_config
-from pytest_opticserp.devstack.config import StackConfigError
-from pytest_opticserp.devstack.services import Probe, probe_headers
+from opticserp_tools.devstack import load_config
+from opticserp_tools.devstack.config import StackConfigError
+from opticserp_tools.devstack.services import Probe, probe_headers
 from pytest_opticserp.executors.opticserp import OpticserpProcess
 
 SECRET = "s3cret-pw"

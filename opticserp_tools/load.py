@@ -5,7 +5,7 @@
     opticserp load --compare-noop --tags receipt         # beside a no-op FastAPI app under the same load
     opticserp load --print-delay 200-500 -u 1 --p95-target 550
 
-(`python -m pytest_opticserp.devstack.load` is the same command.) See docs/performance.md for the figures.
+(`python -m opticserp_tools.load` is the same command.) See docs/performance.md for the figures.
 
 Locust runs as its own process (or a master and workers): it monkey-patches its interpreter with gevent,
 which must not happen to a pytest session or to the caller's asyncio code, and it is what a user would run
@@ -40,7 +40,7 @@ from pytest_opticserp.adapter import clean_environment
 from pytest_opticserp.executors.base import ServerProcess, ServerStartError, log_tail
 from pytest_opticserp.executors.opticserp import OpticserpProcess, answers
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DEFAULT_LOCUSTFILE = REPO / "locustfiles" / "receipts.py"
 NOOP_APP = REPO / "locustfiles" / "noop_app.py"
 RECEIPT_ENDPOINT = "POST /v1/kkt/receipt"

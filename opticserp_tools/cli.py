@@ -24,31 +24,9 @@ def adapter(
     env_file: Annotated[Path, typer.Option(help="Settings file read after the environment")] = Path(".env"),
 ) -> None:
     """Run the KKT adapter (settings from the environment and .env)."""
-    # Imported here so that the other commands (and emulator processes) start without the app's imports.
-    import uvicorn
+    from kkt_adapter.server import run
 
-    from .api.errors import header_limited_protocol
-    from .app import create_app
-    from .logs import configure_logging
-    from .settings import ConfigurationError, load_settings
-
-    overrides = {k: v for k, v in {"kkt_adapter_host": host, "kkt_adapter_port": port}.items() if v is not None}
-    try:
-        settings = load_settings(env_file if env_file.exists() else None, **overrides)
-        configure_logging(settings.log_level)
-        application = create_app(settings)
-    except ConfigurationError as exc:
-        typer.echo(f"opticserp adapter: {exc}", err=True)
-        raise typer.Exit(2) from None
-    uvicorn.run(
-        application,
-        host=settings.kkt_adapter_host,
-        port=settings.kkt_adapter_port,
-        log_config=None,
-        access_log=settings.log_level == "DEBUG",
-        timeout_graceful_shutdown=10,
-        http=header_limited_protocol(settings.max_header_bytes, settings.max_header_count),
-    )
+    raise typer.Exit(run(host, port, env_file, prog="opticserp adapter"))
 
 
 ServiceNames = Annotated[
@@ -65,7 +43,7 @@ def up(
     with_postgres: Annotated[bool, typer.Option(help="Also start PostgreSQL (always on when Odoo is)")] = False,
 ) -> None:
     """Start the development stack (Redis, emulators, adapter; PostgreSQL and Odoo when asked or installed)."""
-    from pytest_opticserp import devstack
+    from opticserp_tools import devstack
 
     raise typer.Exit(devstack.up(services or [], detach=detach, with_postgres=with_postgres))
 
@@ -73,7 +51,7 @@ def up(
 @app.command()
 def status() -> None:
     """Show the stack's services with their URLs, PIDs and live health."""
-    from pytest_opticserp import devstack
+    from opticserp_tools import devstack
 
     raise typer.Exit(devstack.status())
 
@@ -81,7 +59,7 @@ def status() -> None:
 @app.command()
 def down(services: ServiceNames = None) -> None:
     """Stop the stack's services (all, or those named), by the PIDs recorded in .opticserp/."""
-    from pytest_opticserp import devstack
+    from opticserp_tools import devstack
 
     raise typer.Exit(devstack.down(services or []))
 
@@ -89,7 +67,7 @@ def down(services: ServiceNames = None) -> None:
 @app.command()
 def restart(services: ServiceNames = None) -> None:
     """Stop services (those running, or those named) and start them again in the background."""
-    from pytest_opticserp import devstack
+    from opticserp_tools import devstack
 
     raise typer.Exit(devstack.restart(services or []))
 
@@ -101,7 +79,7 @@ def logs(
     tail: Annotated[int | None, typer.Option("--tail", "-n", min=0, help="Only the last N lines of each")] = None,
 ) -> None:
     """Print the services' logs, each line prefixed with its service."""
-    from pytest_opticserp import devstack
+    from opticserp_tools import devstack
 
     raise typer.Exit(devstack.logs(services or [], follow=follow, tail=tail))
 
@@ -112,7 +90,7 @@ def logs(
 )
 def load(ctx: typer.Context) -> None:
     """Load the adapter with Locust and check the targets (`opticserp load --help` for the options)."""
-    from pytest_opticserp.devstack.load import main as load_main
+    from opticserp_tools.load import main as load_main
 
     raise typer.Exit(load_main(ctx.args))
 
