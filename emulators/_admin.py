@@ -12,10 +12,10 @@ from typing import Any, Literal
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from emulators.faults import COUNT_RANGE, DELAY_RANGE, MAX_DELAY, MAX_FAILURE_COUNT, FailurePlan
+from emulators.faults import COUNT_RANGE, DELAY_RANGE, Delay, FailureCount, FailurePlan, SettingsError, check
 from fiscal import strict_json
 
 
@@ -75,7 +75,7 @@ class SetFailure(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    failure_count: int | None = Field(default=None, ge=0, le=MAX_FAILURE_COUNT)
+    failure_count: FailureCount | None = None
     permanent_failure: bool | None = None
 
 
@@ -84,7 +84,7 @@ class SetDelay(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    delay: float = Field(ge=0, le=MAX_DELAY, description=f"Seconds to wait before each answer, {DELAY_RANGE}.")
+    delay: Delay
 
 
 class BadBody(Exception):
@@ -131,9 +131,7 @@ def parse_set_failure(body: dict[str, Any]) -> tuple[str, int]:
     if not isinstance(permanent, bool):
         raise BadBody("permanent_failure", f"must be true or false, got {permanent!r}")
     if "failure_count" in body:
-        count = body["failure_count"]
-        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_FAILURE_COUNT:
-            raise BadBody("failure_count", f"must be {COUNT_RANGE}, got {count!r}")
+        count = _checked("failure_count", body["failure_count"])
         if permanent:
             raise BadBody("permanent_failure", "give either failure_count or permanent_failure, not both")
         return "count", count
@@ -144,10 +142,15 @@ def parse_set_delay(body: dict[str, Any]) -> float:
     _reject_unknown(body, {"delay"})
     if "delay" not in body:
         raise BadBody("delay", f"required: seconds to wait before answering, {DELAY_RANGE}")
-    delay = body["delay"]
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= MAX_DELAY:
-        raise BadBody("delay", f"must be {DELAY_RANGE}, got {delay!r}")
-    return float(delay)
+    return float(_checked("response_delay", body["delay"], "delay"))
+
+
+def _checked(setting: str, value: object, field: str | None = None) -> object:
+    """The emulators' own check of a failure count or a delay (`faults.check`), as a 422 naming the field."""
+    try:
+        return check(setting, value, field)
+    except SettingsError as exc:
+        raise BadBody(exc.name, exc.problem) from None
 
 
 def install_error_handlers(app: FastAPI) -> None:

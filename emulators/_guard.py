@@ -19,11 +19,14 @@ by whatever name the deployment gives (`mock_ofd:9000` in docker-compose.dev.yml
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from emulators._admin import EmulatorError
 from fiscal.origin import SAFE_METHODS, HostAllowList, cross_site_reason
 
 
@@ -52,10 +55,47 @@ class AdminGuard:
         return None
 
 
-def guard_admin(app: ASGIApp, prefix: str, bind_host: str = "127.0.0.1", allowed_hosts: Iterable[str] = ()) -> None:
-    """Install `AdminGuard` on a FastAPI app for the admin paths under `prefix`."""
-    app.add_middleware(AdminGuard, prefix=prefix,  # type: ignore[attr-defined]
-                       allowed_hosts=HostAllowList.for_server(bind_host, allowed_hosts))
+def guard_admin(app: FastAPI, prefix: str, bind_host: str = "127.0.0.1", allowed_hosts: Iterable[str] = ()) -> None:
+    """Install `AdminGuard` on a FastAPI app for the admin paths under `prefix`, and list its answers."""
+    app.add_middleware(AdminGuard, prefix=prefix, allowed_hosts=HostAllowList.for_server(bind_host, allowed_hosts))
+    _document_answers(app, prefix)
+
+
+GUARD_ANSWERS = {
+    400: "The Host header is not on the allow-list (loopback names, the bind address, --allowed-host)",
+    403: "A state-changing request from another site's page (its Origin, or Sec-Fetch-Site: cross-site)",
+}
+HEADERS_TOO_LARGE = "The headers are larger than the server's limit, or too many (serving.py)"
+
+
+def _document_answers(app: FastAPI, prefix: str) -> None:
+    """The OpenAPI document lists what is answered before any route: the guard's refusals, and 431."""
+    generate = app.openapi
+    documented: list[bool] = []
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        if not documented:
+            schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+                "EmulatorError", EmulatorError.model_json_schema())
+            for path, operations in schema.get("paths", {}).items():
+                for method, operation in operations.items():
+                    answers = operation.setdefault("responses", {})
+                    extra = {431: HEADERS_TOO_LARGE}
+                    if path.startswith(prefix):
+                        extra[400] = GUARD_ANSWERS[400]
+                        if method.upper() not in SAFE_METHODS:
+                            extra[403] = GUARD_ANSWERS[403]
+                    for status, text in extra.items():
+                        if str(status) in answers:
+                            answers[str(status)]["description"] += f"; or: {text}"
+                        else:
+                            answers[str(status)] = {"description": text, "content": {"application/json": {
+                                "schema": {"$ref": "#/components/schemas/EmulatorError"}}}}
+            documented.append(True)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _refuse(status: int, field: str, message: str) -> JSONResponse:

@@ -2,25 +2,37 @@
 
 The seed configures the mock OFD by environment (`MOCK_OFD_FAILURE_MODE`, `MOCK_OFD_FAILURE_COUNT`,
 `MOCK_OFD_RESPONSE_DELAY`) and at runtime through admin endpoints; both end up in a `FailurePlan`, which the
-server thread consults per request while a test thread changes it, hence the lock.
+server thread consults per request while a test thread changes it, hence the lock. The bounds and types of a
+failure count and a delay are declared once (`FailureCount`, `Delay`) and checked by pydantic for the
+environment, the code and the admin endpoints alike (`check`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
+import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from fiscal.environ import read_environ, variables
 
 FailureMode = Literal["disabled", "count", "permanent"]
 FAILURE_MODES: tuple[FailureMode, ...] = ("disabled", "count", "permanent")
+ENV_PREFIX = "MOCK_OFD_"
 
 
 class SettingsError(ValueError):
-    """An environment variable has a value the emulator cannot use; the message names the variable."""
+    """A setting has a value the emulator cannot use; the message names the setting (or its variable)."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name} {problem}")
+        self.name = name
+        self.problem = problem
 
 
 # Bounds that keep an emulator controllable: a longer delay would outlast any test (and its shutdown), and a
@@ -31,67 +43,95 @@ DELAY_RANGE = f"between 0 and {MAX_DELAY:g} seconds"
 COUNT_RANGE = f"an integer between 0 and {MAX_FAILURE_COUNT}"
 
 
-def _check_delay(seconds: float, what: str) -> float:
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_DELAY:
-        raise SettingsError(f"{what} must be {DELAY_RANGE}, got {seconds!r}")
-    return float(seconds)
+def _stripped(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
 
 
-def _check_count(count: int, what: str) -> int:
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_FAILURE_COUNT:
-        raise SettingsError(f"{what} must be {COUNT_RANGE}, got {count!r}")
-    return count
+def _not_a_bool(value: object) -> object:
+    if isinstance(value, bool):  # True is an int to Python, and a typo to a person
+        raise ValueError("a number, not true or false")
+    return value
 
 
-@dataclass(frozen=True)
-class FaultSettings:
-    """How an emulator starts: which failures are armed and how long each answer is delayed."""
+FailureCount = Annotated[int, BeforeValidator(_not_a_bool),
+                         Field(ge=0, le=MAX_FAILURE_COUNT, description=f"Failures to inject, {COUNT_RANGE}.")]
+Delay = Annotated[float, BeforeValidator(_not_a_bool),
+                  Field(ge=0, le=MAX_DELAY, allow_inf_nan=False, description=f"Seconds per answer, {DELAY_RANGE}.")]
+Mode = Annotated[FailureMode, BeforeValidator(_stripped)]
 
-    failure_mode: FailureMode = "disabled"
-    failure_count: int = 0
-    response_delay: float = 0.0
+# What each setting must be, in the words of every error about it.
+EXPECTED = {"failure_mode": f"one of {', '.join(FAILURE_MODES)}", "failure_count": COUNT_RANGE,
+            "response_delay": DELAY_RANGE}
+_CHECKS = {"failure_count": TypeAdapter(FailureCount), "response_delay": TypeAdapter(Delay)}
 
-    def __post_init__(self) -> None:
-        if self.failure_mode not in FAILURE_MODES:
-            raise SettingsError(f"failure_mode must be one of {', '.join(FAILURE_MODES)}, got {self.failure_mode!r}")
-        _check_count(self.failure_count, "failure_count")
-        object.__setattr__(self, "response_delay", _check_delay(self.response_delay, "response_delay"))
+
+def check(setting: str, value: object, name: str | None = None) -> Any:
+    """`value` for `setting` (failure_count, response_delay) as given in code or JSON: typed strictly (no
+    strings, no booleans) and within its bounds; else SettingsError naming `name` (default: the setting)."""
+    try:
+        return _CHECKS[setting].validate_python(value, strict=True)
+    except ValidationError:
+        raise SettingsError(name or setting, f"must be {EXPECTED[setting]}, got {value!r}") from None
+
+
+class FaultSettings(BaseSettings):
+    """How an emulator starts: which failures are armed and how long each answer is delayed.
+
+    Built in code it takes only what the code gives; `from_env` reads the variables
+    `{prefix}FAILURE_MODE`, `{prefix}FAILURE_COUNT` and `{prefix}RESPONSE_DELAY`.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix=ENV_PREFIX)
+
+    failure_mode: Mode = "disabled"
+    failure_count: FailureCount = 0
+    response_delay: Delay = 0.0
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _settings_error(exc, values) from None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], prefix: str = "MOCK_OFD_") -> FaultSettings:
-        """Read `{prefix}FAILURE_MODE`, `{prefix}FAILURE_COUNT` and `{prefix}RESPONSE_DELAY`.
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   **sources: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what the code gives: an emulator built in a test must not pick up a developer's variables."""
+        return (init_settings,)
+
+    @classmethod
+    def variables(cls, prefix: str = ENV_PREFIX) -> set[str]:
+        """The environment variables `from_env(..., prefix)` reads."""
+        return variables(cls, prefix)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, prefix: str = ENV_PREFIX) -> FaultSettings:
+        """The settings in `environ` (default: this process's environment), read by pydantic-settings.
 
         An empty value counts as unset. `FAILURE_MODE=disabled` switches failures off even when a count is
         present (the seed's scenario 1); a count without a mode means count mode, since that is the only
         way the count is used.
         """
-        mode_var, count_var, delay_var = (f"{prefix}{n}" for n in ("FAILURE_MODE", "FAILURE_COUNT", "RESPONSE_DELAY"))
-        raw_mode = environ.get(mode_var, "").strip().lower()
-        raw_count = environ.get(count_var, "").strip()
-        raw_delay = environ.get(delay_var, "").strip()
+        given = os.environ if environ is None else environ
+        values = {name: text for name, text in read_environ(cls, given, prefix).items() if text}
+        mode = _stripped(values.get("failure_mode", "count" if "failure_count" in values else "disabled"))
+        if mode == "count" and "failure_count" not in values:
+            raise SettingsError(f"{prefix}FAILURE_COUNT", f"is required when {prefix}FAILURE_MODE=count")
+        try:
+            settings = cls(**{**values, "failure_mode": mode})
+        except SettingsError as exc:
+            variable = f"{prefix}{exc.name}".upper()
+            raise SettingsError(variable, exc.problem) from None
+        if mode != "count":  # a count given beside another mode is checked, and unused
+            return cls(failure_mode=mode, response_delay=settings.response_delay)
+        return settings
 
-        if raw_mode and raw_mode not in FAILURE_MODES:
-            raise SettingsError(f"{mode_var} must be one of {', '.join(FAILURE_MODES)}, got {environ[mode_var]!r}")
-        count = 0
-        if raw_count:
-            try:
-                count = int(raw_count)
-            except ValueError:
-                count = -1
-            if not 0 <= count <= MAX_FAILURE_COUNT:
-                raise SettingsError(f"{count_var} must be {COUNT_RANGE}, got {environ[count_var]!r}")
-        mode: FailureMode = raw_mode or ("count" if raw_count else "disabled")  # type: ignore[assignment]
-        if mode == "count" and not raw_count:
-            raise SettingsError(f"{count_var} is required when {mode_var}=count")
-        delay = 0.0
-        if raw_delay:
-            try:
-                delay = float(raw_delay)
-            except ValueError:
-                delay = math.nan
-            if not 0 <= delay <= MAX_DELAY:  # NaN fails this too
-                raise SettingsError(f"{delay_var} must be {DELAY_RANGE}, got {environ[delay_var]!r}")
-        return cls(failure_mode=mode, failure_count=count if mode == "count" else 0, response_delay=delay)
+
+def _settings_error(exc: ValidationError, given: Mapping[str, object]) -> SettingsError:
+    setting = str(exc.errors()[0]["loc"][0])
+    if setting not in EXPECTED:
+        return SettingsError(setting, "is not a fault setting")
+    return SettingsError(setting, f"must be {EXPECTED[setting]}, got {given.get(setting)!r}")
 
 
 class FailurePlan:
@@ -117,7 +157,7 @@ class FailurePlan:
 
     def fail_next(self, count: int) -> None:
         """Fail exactly the next `count` requests (replacing whatever was armed)."""
-        _check_count(count, "failure_count")
+        check("failure_count", count)
         with self._lock:
             self._permanent = False
             self._remaining = count
@@ -134,7 +174,7 @@ class FailurePlan:
             self._remaining = 0
 
     def set_delay(self, seconds: float) -> None:
-        seconds = _check_delay(seconds, "delay")
+        seconds = check("response_delay", seconds, "delay")
         with self._lock:
             self._delay = seconds
 

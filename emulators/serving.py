@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,11 +35,19 @@ class Server(uvicorn.Server):
 
     Uvicorn waits for the requests in flight before it exits; an emulator holding answers back on purpose
     (an injected delay) passes a callback that lets them go, so it stops at once instead of after the delay.
+    `ready` is set once it serves (or has given up starting), so a starter waits on it instead of polling.
     """
 
     def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self._on_shutdown = on_shutdown
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        finally:
+            self.ready.set()  # started, or failed (should_exit set): either way the starter looks now
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self._on_shutdown is not None:
@@ -103,25 +110,24 @@ class ServerThread:
         self._server = Server(config, self.on_shutdown)
         self._thread = threading.Thread(target=self._run, args=(sock,), name=f"uvicorn:{self.port}", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + self.startup_timeout
-        while not self._server.started:
-            if self._error is not None or not self._thread.is_alive():
-                sock.close()
-                raise RuntimeError(f"server on {self.url} failed to start: {self._error!r}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"server on {self.url} did not start within {self.startup_timeout}s")
-            time.sleep(0.005)
+        if not self._server.ready.wait(self.startup_timeout):
+            self.stop()
+            raise TimeoutError(f"server on {self.url} did not start within {self.startup_timeout}s")
+        if not self._server.started:
+            self._thread.join(self.startup_timeout)
+            raise RuntimeError(f"server on {self.url} failed to start: {self._error!r}")
         return self
 
     def _run(self, sock: socket.socket) -> None:
+        server = self._server
+        assert server is not None
         try:
-            assert self._server is not None
-            self._server.run(sockets=[sock])
+            server.run(sockets=[sock])
         except BaseException as exc:  # reported to the thread that called start()
             self._error = exc
         finally:
             sock.close()
+            server.ready.set()  # a failure before startup (e.g. the lifespan raised) ends the wait too
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._server is None or self._thread is None:

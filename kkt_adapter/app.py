@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -11,20 +12,28 @@ from . import __version__
 from .api import delivery, receipts, status
 from .api.access import AccessGuard, document_access_answers
 from .api.errors import BodySizeLimit, install_error_handlers
-from .components import Components, build_driver
+from .components import Components, build_driver, build_ofd
 from .drivers.base import KktDriver
+from .health import heartbeat_snapshot
 from .hlc import wall_clock_ms
 from .settings import Settings
 
 
 def create_app(settings: Settings, *, driver: KktDriver | None = None,
-               wall_ms: Callable[[], int] = wall_clock_ms) -> FastAPI:
-    """Raises ConfigurationError at once for settings that cannot work, before anything is served."""
+               wall_ms: Callable[[], int] = wall_clock_ms, wall: Callable[[], float] = time.time,
+               monotonic: Callable[[], float] = time.monotonic) -> FastAPI:
+    """Raises ConfigurationError at once for settings that cannot work, before anything is served.
+
+    The clocks are the ones `Components.start` takes: tests pass their own to step time.
+    """
     driver = driver or build_driver(settings)
+    ofd = build_ofd(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.components = await Components.start(settings, driver, wall_ms)
+        app.state.components = await Components.start(settings, driver, wall_ms, ofd=ofd,
+                                                      heartbeat_body=heartbeat_snapshot, wall=wall,
+                                                      monotonic=monotonic)
         try:
             yield
         finally:

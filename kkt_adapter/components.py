@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib.metadata import entry_points
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .breaker import CircuitBreaker
@@ -18,7 +21,7 @@ from .hlc import HybridLogicalClock, Timestamp, wall_clock_ms
 from .lock import SyncLock
 from .metrics import Metrics
 from .network import NetworkMonitor
-from .ofd_client import HttpOfd, InProcessOfd, Ofd
+from .ofd_client import HttpOfd, Ofd
 from .service import FiscalService
 from .settings import ConfigurationError, Settings
 from .sync import RetryPolicy, SyncWorker
@@ -43,10 +46,21 @@ def build_driver(settings: Settings) -> KktDriver:
     )
 
 
+OFD_ENTRY_POINTS = "kkt_adapter.ofd"
+
+
 def build_ofd(settings: Settings) -> Ofd:
-    if settings.ofd_mode == "mock":
-        return InProcessOfd()
-    return HttpOfd(settings.ofd_base_url, settings.ofd_timeout, settings.ofd_max_concurrency)
+    """HTTP is built in; another OFD_MODE names an entry point of group `kkt_adapter.ofd` (`mock`: the
+    harness's in-process OFD), a class with `from_settings(settings)`."""
+    if settings.ofd_mode == "http":
+        return HttpOfd(settings.ofd_base_url, settings.ofd_timeout, settings.ofd_max_concurrency)
+    found = entry_points(group=OFD_ENTRY_POINTS, name=settings.ofd_mode)
+    if not found:
+        raise ConfigurationError(
+            f"OFD_MODE: {settings.ofd_mode!r} needs an OFD plugged in as entry point {settings.ofd_mode!r} of group "
+            f"{OFD_ENTRY_POINTS!r} (the harness, opticserp-kkt with its emulators, provides 'mock'); none is installed"
+        )
+    return next(iter(found)).load().from_settings(settings)
 
 
 def sync_lock_name(settings: Settings) -> str:
@@ -71,8 +85,18 @@ class Components:
 
     @classmethod
     async def start(cls, settings: Settings, driver: KktDriver | None = None,
-                    wall_ms: Callable[[], int] = wall_clock_ms) -> Components:
-        """Open the stores, finish any half-done receipt, then start delivery and heartbeats."""
+                    wall_ms: Callable[[], int] = wall_clock_ms, *, ofd: Ofd | None = None,
+                    heartbeat_body: Callable[[Components], Awaitable[dict[str, Any]]] | None = None,
+                    wall: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
+                    ) -> Components:
+        """Open the stores, finish any half-done receipt, then start delivery and heartbeats.
+
+        `wall_ms` stamps receipts (HLC, created_at); `wall` and `monotonic` schedule delivery (retry backoffs,
+        the breaker's wait, the probe interval), so a test can make a long outage pass in an instant.
+
+        `heartbeat_body` builds what each heartbeat says (the app passes `health.heartbeat_snapshot`); without
+        it, or without ODOO_API_URL, no heartbeats are sent.
+        """
         async with contextlib.AsyncExitStack() as stack:
             driver = driver or build_driver(settings)
             offset_ms = round(settings.kkt_clock_offset_seconds * 1000)
@@ -93,29 +117,28 @@ class Components:
                                     vat_tags=tag_table(settings.vat_tag_overrides),
                                     taxation_system=settings.kkt_taxation_system, metrics=metrics)
             await service.recover()
-            ofd = build_ofd(settings)
+            ofd = ofd or build_ofd(settings)
             await ofd.open()
             stack.push_async_callback(ofd.close)
             lock = SyncLock(settings.redis_url, sync_lock_name(settings), lease=max(30.0, 3 * settings.ofd_timeout))
             await lock.open()
             stack.push_async_callback(lock.close)
-            breaker = CircuitBreaker(settings.circuit_breaker_threshold, settings.circuit_breaker_recovery_timeout)
+            breaker = CircuitBreaker(settings.circuit_breaker_threshold, settings.circuit_breaker_recovery_timeout,
+                                     clock=monotonic)
             network = NetworkMonitor()
             worker = SyncWorker(
                 buffer, ofd, breaker, network, lock, metrics,
                 interval=settings.sync_interval, batch_size=settings.sync_batch_size,
                 concurrency=settings.ofd_max_concurrency,
                 retry=RetryPolicy(settings.ofd_max_attempts, settings.ofd_retry_base, settings.ofd_retry_max),
-                probe_interval=settings.ofd_probe_interval,
+                probe_interval=settings.ofd_probe_interval, wall=wall, monotonic=monotonic,
             )
             service.on_fiscalized = worker.wake
             components = cls(settings, buffer, driver, service, breaker, network, ofd, lock, worker, metrics)
-            if settings.odoo_api_url is not None:
-                from .health import heartbeat_snapshot
-
+            if settings.odoo_api_url is not None and heartbeat_body is not None:
                 components.heartbeat = Heartbeat(
                     str(settings.odoo_api_url), settings.heartbeat_interval, settings.kkt_adapter_id,
-                    lambda: heartbeat_snapshot(components), metrics,
+                    lambda: heartbeat_body(components), metrics,
                 )
             stack.pop_all()
         components.worker.start()

@@ -1,16 +1,24 @@
 """The sync lock: only one adapter instance delivers from a shared buffer at a time.
 
 With `REDIS_URL` set, redis-py's `Lock` (a lease that the holder extends while it works) is tried on every
-run. When Redis cannot be reached the adapter keeps delivering under a local lock and says so in
-/v1/health; two instances may then both send, which stays safe because the OFD recognises a re-sent
+run. Its token names the holder (host, PID, the process's start time): a lock left by a process of this
+machine that is gone (killed mid-run, a power cut) is taken over at once instead of after its lease, so an
+adapter restarted after a crash delivers right away. A holder on another host, or one whose token we did
+not write, is always waited for.
+
+When Redis cannot be reached the adapter keeps delivering under a local lock and says so in /v1/health; two
+instances may then both send, which stays safe because the OFD recognises a re-sent
 document by its FN serial and fiscal document number and acknowledges it once.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
+import uuid
 from typing import Any
 
+import psutil
 import redis.asyncio as aioredis
 from redis.exceptions import LockError, RedisError
 
@@ -51,7 +59,9 @@ class SyncLock:
             return True
         lock = self._client.lock(self._name, timeout=self._lease, blocking=False)
         try:
-            acquired = await lock.acquire()
+            acquired = await lock.acquire(token=holder_token())
+            if not acquired and await self._take_over_from_the_dead():
+                acquired = await lock.acquire(token=holder_token())
         except RedisError as exc:
             self._redis_unreachable(exc)
             return True
@@ -59,6 +69,17 @@ class SyncLock:
         if acquired:
             self._held = lock
         return bool(acquired)
+
+    async def _take_over_from_the_dead(self) -> bool:
+        """Delete the lock if its holder is a process of this host that no longer runs; whether it was."""
+        assert self._client is not None
+        token = await self._client.get(self._name)
+        if token is None or not holder_is_gone(token.decode(errors="replace")):
+            return token is None  # released meanwhile: worth one more try
+        deleted = await self._client.eval(_DELETE_IF_UNCHANGED, 1, self._name, token)
+        if deleted:
+            log.warning("took over the sync lock of a process that is gone", extra={"holder": token.decode()})
+        return bool(deleted)
 
     async def extend(self) -> bool:
         """Renew the lease during a long run; False when the lock was lost to another instance."""
@@ -94,3 +115,25 @@ class SyncLock:
         if self._redis_state.startswith("unreachable"):
             log.warning("Redis reachable again, syncing under the Redis lock")
         self._redis_state = "connected"
+
+
+_DELETE_IF_UNCHANGED = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+def holder_token() -> str:
+    """`host:pid:start-time:random`: who holds the lock, precisely enough to tell when it is gone."""
+    me = psutil.Process()
+    return f"{socket.gethostname()}:{me.pid}:{round(me.create_time() * 1000)}:{uuid.uuid4().hex}"
+
+
+def holder_is_gone(token: str) -> bool:
+    """True only for a token of ours naming a process of this host that no longer runs (or a reused PID)."""
+    host, _, rest = token.partition(":")
+    pid, _, rest = rest.partition(":")
+    started, _, _ = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit() or not started.isdigit():
+        return False
+    try:
+        return round(psutil.Process(int(pid)).create_time() * 1000) != int(started)
+    except psutil.NoSuchProcess:
+        return True

@@ -3,7 +3,9 @@
 `HttpOfd` speaks the seed's HTTP API with one keep-alive connection pool. It uses aiohttp rather than
 httpx: on this hot path (thousands of receipts after an outage) aiohttp delivered about 1,100 documents a
 second sequentially against our OFD emulator where httpx managed about 400.
-`InProcessOfd` (`OFD_MODE=mock`) keeps an emulated OFD in memory, for unit-test setups without a server.
+Other modes (`OFD_MODE=mock`: an emulated OFD in memory, for setups without a server) are plugged in from
+outside through the entry point group `kkt_adapter.ofd` (see `components.build_ofd`): the product does not
+import its test tools.
 
 Answers fall in four kinds: `accepted` (also a duplicate: the OFD already had it), `rejected` (the OFD
 will never take this document: 4xx), `failed` (the OFD answered but could not take it now: 5xx, 429),
@@ -12,7 +14,6 @@ will never take this document: 4xx), `failed` (the OFD answered but could not ta
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -104,34 +105,3 @@ class HttpOfd:
             return OfdAnswer("unreachable", "reset", f"connection to the OFD lost: {exc}")
         except aiohttp.ClientError as exc:
             return OfdAnswer("unreachable", "client_error", f"OFD call failed: {redact_text(str(exc))}")
-
-
-class InProcessOfd:
-    """The OFD emulator's logic without HTTP; its state is inspectable as `.state`."""
-
-    def __init__(self) -> None:
-        from emulators.ofd.documents import DocumentRejected, parse_document
-        from emulators.ofd.state import OfdState
-
-        self.state = OfdState()
-        self._parse = parse_document
-        self._rejected = DocumentRejected
-
-    async def open(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def send(self, document: str) -> OfdAnswer:
-        await asyncio.sleep(0)
-        self.state.note_call()
-        try:
-            parsed, raw = self._parse(document.encode(), self.state.vat_codes)
-            ack, duplicate = self.state.store(parsed, raw)
-        except self._rejected as rejected:
-            return OfdAnswer("rejected", "rejected", f"OFD rejected the document: {rejected.payload()}")
-        return OfdAnswer("accepted", ack={**ack, "duplicate": duplicate})
-
-    async def probe(self) -> OfdAnswer:
-        return OfdAnswer("accepted")

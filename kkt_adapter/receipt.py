@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
+from fiscal.numbers import bounded_decimal
+
 from .money import format_rubles, item_sum_kopecks, to_kopecks
 from .vat import parse_rate
 
@@ -29,17 +31,32 @@ def _decimal_schema(low: str, high: str, places: int, *, positive: bool) -> With
     number = {"type": "number", "maximum": float(high), "multipleOf": step,
               **({"exclusiveMinimum": float(low)} if positive else {"minimum": float(low)})}
     digits = len(high.split(".")[0])
-    text = {"type": "string", "minLength": 1, "pattern": rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"}
+    if positive:  # a non-zero digit somewhere: "0" and "0.000" are refused like 0 is
+        fraction = "|".join(f"0{{{k}}}[1-9][0-9]{{0,{places - 1 - k}}}" for k in range(places))
+        pattern = (rf"^([0-9]{{0,{digits - 1}}}[1-9][0-9]{{0,{digits - 1}}}(\.[0-9]{{1,{places}}})?"
+                   rf"|0{{1,{digits}}}\.({fraction}))$")
+    else:
+        pattern = rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+    text = {"type": "string", "minLength": 1, "maxLength": digits + 1 + places, "pattern": pattern}
     return WithJsonSchema({"anyOf": [number, text]})
 
 
-Rubles = Annotated[Decimal, Field(ge=0, le=Decimal("99999999.99"), decimal_places=2, allow_inf_nan=False),
+def _bounded_text(value: object) -> object:
+    """A number sent as a string is bounded (digits, exponent) by `fiscal.numbers` before pydantic converts it,
+    as the JSON reader bounds numbers; "1e999999" costs microseconds, not seconds."""
+    return bounded_decimal(value) if isinstance(value, str) else value
+
+
+BoundedText = BeforeValidator(_bounded_text)
+
+
+Rubles = Annotated[Decimal, BoundedText, Field(ge=0, le=Decimal("99999999.99"), decimal_places=2, allow_inf_nan=False),
                    _decimal_schema("0", "99999999.99", 2, positive=False)]
 PositiveRubles = Annotated[
-    Decimal, Field(gt=0, le=Decimal("99999999.99"), decimal_places=2, allow_inf_nan=False),
+    Decimal, BoundedText, Field(gt=0, le=Decimal("99999999.99"), decimal_places=2, allow_inf_nan=False),
     _decimal_schema("0", "99999999.99", 2, positive=True),
 ]
-Quantity = Annotated[Decimal, Field(gt=0, le=Decimal("99999.999"), decimal_places=3, allow_inf_nan=False),
+Quantity = Annotated[Decimal, BoundedText, Field(gt=0, le=Decimal("99999.999"), decimal_places=3, allow_inf_nan=False),
                      _decimal_schema("0", "99999.999", 3, positive=True)]
 VatRate = Annotated[str, BeforeValidator(parse_rate)]
 PaymentMethod = Literal["cash", "card", "electronic"]

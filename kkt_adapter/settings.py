@@ -17,8 +17,9 @@ from redis.connection import parse_url as parse_redis_url
 from fiscal.origin import HostAllowList, parse_host_list
 from fiscal.redact import redact_text, redact_url
 from fiscal.taxation import TAXATION_SYSTEMS
+from fiscal.vat import VAT_CODE_NAMES
 
-from .vat import DEFAULT_TAG_1199, parse_rate
+from .vat import parse_rate
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -137,7 +138,7 @@ class Settings(BaseSettings):
     def _known_rates(cls, value: dict[str, int]) -> dict[str, int]:
         for rate, code in value.items():
             parse_rate(rate)
-            known = sorted(set(DEFAULT_TAG_1199.values()))  # the FFD's tag 1199 table; an OFD refuses others
+            known = sorted(VAT_CODE_NAMES)  # the tag 1199 table an OFD reads (fiscal.vat); it refuses others
             if code not in known:
                 raise ValueError(f"tag 1199 code {code} for {rate} is not one an OFD takes "
                                  f"({', '.join(map(str, known))}): every receipt at that rate would be rejected")

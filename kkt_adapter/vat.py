@@ -1,8 +1,7 @@
 """VAT rates a Russian register takes in 2026 and their FFD tag 1199 codes.
 
-From 2026-01-01 the standard rate is 22% (425-FZ). The FFD code for 22% and 22/122 is not confirmed from a
-primary source (values 11 and 12 are what some code uses), so the rate-to-code table is one mapping that
-settings can override (`VAT_TAG_OVERRIDES`) without touching code.
+The rate-to-code table lives in `fiscal.vat` (the OFD emulator reads the same one); settings can remap a rate
+to another of its codes (`VAT_TAG_OVERRIDES`) without touching code.
 """
 
 from __future__ import annotations
@@ -11,21 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from fiscal.numbers import NumberRefused, bounded_decimal
+from fiscal.vat import VAT_RATE_CODES
 
-DEFAULT_TAG_1199: dict[str, int] = {
-    "20": 1,
-    "10": 2,
-    "20/120": 3,
-    "10/110": 4,
-    "0": 5,
-    "none": 6,
-    "5": 7,
-    "7": 8,
-    "5/105": 9,
-    "7/107": 10,
-    "22": 11,
-    "22/122": 12,
-}
+DEFAULT_TAG_1199: dict[str, int] = dict(VAT_RATE_CODES)
 
 RATES = tuple(DEFAULT_TAG_1199)
 _ALIASES = {"no_vat": "none", "novat": "none", "без ндс": "none", "vat0": "0"}

@@ -7,7 +7,7 @@ taking a receipt would. With `--durable` it also commits each body to SQLite thr
 `SqliteWorker` (WAL, synchronous=FULL, group commit) before answering: the ceiling for an endpoint that
 must not lose what it acknowledged, which separates the cost of durability from the rest of the adapter.
 
-    python locustfiles/noop_app.py --port 8100 [--durable DIR]
+    python -m locustfiles.noop_app --port 8100 [--durable DIR]
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """POS terminals under load: realistic receipts to the KKT adapter, with buffer status and health reads.
 
     locust -f locustfiles/receipts.py --host http://127.0.0.1:8000 --headless -u 20 -r 20 -t 30s
-    locust -f locustfiles/receipts.py --host ... --tags receipt      # receipts only (throughput runs)
-    locust -f locustfiles/receipts.py --host ... --think-time 2      # a pause between a user's requests
+    locust -f .../receipts.py --host ... --tags receipt      # receipts only (throughput runs)
+    locust -f .../receipts.py --host ... --think-time 2      # a pause between a user's requests
 
 Each receipt has a fresh idempotency key, so every POST is a new fiscal document. The mix is an optics
 shop's: plain sales, multi-item sales over several VAT rates (22% included), split cash/card payments and

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from emulators.cli import app as emulator_app
+from opticserp_tools.load.command import load as load_command
 
 app = typer.Typer(
     help="OpticsERP fiscal test harness: KKT adapter, emulators and tools.",
@@ -84,15 +85,7 @@ def logs(
     raise typer.Exit(devstack.logs(services or [], follow=follow, tail=tail))
 
 
-@app.command(
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
-    add_help_option=False,
-)
-def load(ctx: typer.Context) -> None:
-    """Load the adapter with Locust and check the targets (`opticserp load --help` for the options)."""
-    from opticserp_tools.load import main as load_main
-
-    raise typer.Exit(load_main(ctx.args))
+app.command(name="load")(load_command)
 
 
 def main() -> None:

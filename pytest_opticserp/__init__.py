@@ -13,8 +13,11 @@ _EXPORTS = {
     "EventuallyTimeout": "pytest_opticserp.waiting",
     "eventually": "pytest_opticserp.waiting",
     "KktAdapter": "pytest_opticserp.adapter",
+    "InProcessKktAdapter": "pytest_opticserp.adapter_app",
     "ReceiptFactory": "pytest_opticserp.receipts",
     "Scenarios": "pytest_opticserp.scenarios",
+    "ServerHandle": "pytest_opticserp.handles",
+    "ServiceHandle": "pytest_opticserp.handles",
 }
 __all__ = sorted(_EXPORTS)
 

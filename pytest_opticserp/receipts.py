@@ -71,6 +71,14 @@ class ReceiptFactory:
         return self([self.item(price, 1, rate) for rate in rates], **fields)
 
     @staticmethod
+    def guide(**changes: Any) -> dict[str, Any]:
+        """The developer guide's §3.6 body exactly as its curl command sends it (money as JSON numbers)."""
+        body: dict[str, Any] = {"pos_id": "POS-001", "items": [{**SEED_ITEM, "price": 5000.00}], "total": 5000.00,
+                                "payment_method": "card"}
+        body.update(changes)
+        return body
+
+    @staticmethod
     def key() -> str:
         """A fresh idempotency key."""
         return f"test-{uuid.uuid4()}"

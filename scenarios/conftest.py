@@ -27,6 +27,6 @@ def post_receipts(kkt_adapter: KktAdapter) -> Callable[[int], list[dict]]:
     return post
 
 
-def delivered_fiscal_numbers(ofd) -> list[int]:
+def delivered_fiscal_numbers(ofd_emulator) -> list[int]:
     """Fiscal document numbers in the order the OFD received them."""
-    return [document.document["fiscal_doc_number"] for document in ofd.received()]
+    return [document.document["fiscal_doc_number"] for document in ofd_emulator.received()]

@@ -43,10 +43,11 @@ def test_the_guides_curl_request_ends_synced_as_the_guide_shows(kkt_adapter: Kkt
     assert (health["status"], health["circuit_breaker"]) == ("healthy", "CLOSED")
 
 
-def test_the_ofd_receives_the_fiscal_data_the_pos_was_given(kkt_adapter: KktAdapter, ofd, receipt_factory) -> None:
-    answer = kkt_adapter.post_receipt(receipt_factory.sale(price="4990.00", tax_rate=22)).json()
+def test_the_ofd_receives_the_fiscal_data_the_pos_was_given(kkt_adapter: KktAdapter, ofd_emulator,
+                                                            fiscal_receipt_factory) -> None:
+    answer = kkt_adapter.post_receipt(fiscal_receipt_factory.sale(price="4990.00", tax_rate=22)).json()
     fiscal = answer["fiscal"]
-    (received,) = ofd.wait_for(1)
+    (received,) = ofd_emulator.wait_for(1)
     document = received.document
     assert {key: document[key] for key in ("fn_serial", "fiscal_doc_number", "fiscal_sign", "kkt_reg_number",
                                            "datetime", "operation", "total", "shift_number", "receipt_number")} == {
@@ -56,9 +57,10 @@ def test_the_ofd_receives_the_fiscal_data_the_pos_was_given(kkt_adapter: KktAdap
     assert received.ack["response_code"] == 0 and received.times_received == 1
 
 
-def test_a_refund_and_a_split_payment_reach_the_ofd(kkt_adapter: KktAdapter, ofd, receipt_factory) -> None:
-    kkt_adapter.post_receipt(receipt_factory.refund(price="300.00"))
-    kkt_adapter.post_receipt(receipt_factory.split(cash="1000.00", card="4000.00"))
-    refund, split = (r.document for r in ofd.wait_for(2))
+def test_a_refund_and_a_split_payment_reach_the_ofd(kkt_adapter: KktAdapter, ofd_emulator,
+                                                    fiscal_receipt_factory) -> None:
+    kkt_adapter.post_receipt(fiscal_receipt_factory.refund(price="300.00"))
+    kkt_adapter.post_receipt(fiscal_receipt_factory.split(cash="1000.00", card="4000.00"))
+    refund, split = (r.document for r in ofd_emulator.wait_for(2))
     assert refund["operation"] == 2
     assert split["payments"] == {"cash": 100000, "electronic": 400000}

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.redis_down
 
 
 def test_receipts_flow_while_redis_is_down_and_the_lock_returns_to_redis(
-    kkt_adapter: KktAdapter, ofd, opticserp_redis_proc, post_receipts
+    kkt_adapter: KktAdapter, ofd_emulator, opticserp_redis_proc, post_receipts
 ) -> None:
     post_receipts(2)
     kkt_adapter.wait_until_synced(2)
@@ -30,4 +30,4 @@ def test_receipts_flow_while_redis_is_down_and_the_lock_returns_to_redis(
     kkt_adapter.wait_until_synced(6)
     eventually(lambda: kkt_adapter.health()["sync_lock"]["backend"] == "redis", "the lock back in Redis",
                kkt_adapter.health)
-    assert ofd.receipts_received == 6 and ofd.counters.duplicates == 0
+    assert ofd_emulator.receipts_received == 6 and ofd_emulator.counters.duplicates == 0

@@ -16,14 +16,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from fiscal import strict_json
 from fiscal.taxation import TAXATION_SYSTEMS  # tag 1055, shared with the adapter
+from fiscal.vat import VAT_CODE_NAMES
 
 # Tag 1054.
 OPERATIONS: dict[int, str] = {1: "sale", 2: "sale refund", 3: "expense", 4: "expense refund"}
-# Tag 1199. 11 and 12 (22 %, 22/122 from 2026) are not confirmed by a primary source; some code uses them.
-VAT_CODES: dict[int, str] = {
-    1: "20%", 2: "10%", 3: "20/120", 4: "10/110", 5: "0%", 6: "no VAT",
-    7: "5%", 8: "7%", 9: "5/105", 10: "7/107", 11: "22%", 12: "22/122",
-}  # fmt: skip
+VAT_CODES: dict[int, str] = VAT_CODE_NAMES  # tag 1199, the table the adapter writes from (fiscal.vat)
 # Tag 1209.
 FFD_VERSIONS: dict[int, str] = {2: "1.05", 4: "1.2"}
 

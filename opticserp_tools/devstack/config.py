@@ -3,7 +3,8 @@
 Precedence is environment > `.env` > `.env.dev`, the same as the adapter's own (it reads `.env` under the
 environment), so a developer's `cp .env.dev .env` and edits, or one exported variable, change the stack and
 the services alike. Every service process gets the merged variables, so the emulators (which read only
-their environment) see `.env` too.
+their environment) see `.env` too. The files are read, and the stack's own variables parsed, by
+pydantic-settings (`StackSettings`); the rule "OFD_URL wins over MOCK_OFD_URL" is the adapter's own field's.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
+from fiscal.environ import read_environ
+from fiscal.environ import variables as declared_variables
 from fiscal.redact import redact_url
+from kkt_adapter.settings import Settings as AdapterSettings
 
 ENV_DEV = ".env.dev"
 ENV_LOCAL = ".env"
@@ -30,28 +36,66 @@ LOOPBACK = "127.0.0.1"
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 EMULATOR_LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
-# The variables the stack itself reads; the adapter and the emulators read theirs in their own processes.
-STACK_VARIABLES = {
-    "REDIS_URL": "where the stack's Redis listens (its port)",
-    "OFD_URL": "where the OFD emulator listens (wins over MOCK_OFD_URL, as in the adapter)",
-    "MOCK_OFD_URL": "where the OFD emulator listens",
-    "ODOO_API_URL": "where the Odoo API emulator listens (wins over MOCK_ODOO_URL)",
-    "MOCK_ODOO_URL": "where the Odoo API emulator listens; empty leaves it out",
-    "KKT_ADAPTER_HOST": "the adapter's bind address",
-    "KKT_ADAPTER_PORT": "the adapter's port",
-    "KKT_ADAPTER_URL": "the adapter's URL as Odoo knows it (kkt_adapter_url in Odoo's config)",
-    "LOG_LEVEL": "the emulators' log level (the adapter reads it itself)",
-    "POSTGRES_DB": "the database created for Odoo",
-    "POSTGRES_USER": "the role that owns it",
-    "POSTGRES_PASSWORD": "that role's password",
-    "POSTGRES_PORT": "PostgreSQL's port",
-    "ODOO_BIN": "the Odoo 17 server command",
-    "ODOO_PORT": "Odoo's HTTP port",
-    "ODOO_ADMIN_PASSWORD": "Odoo's master password (admin_passwd)",
-    "ODOO_WORKERS": "Odoo's workers (0: threaded, auto-reload with --dev)",
-    "ODOO_DEV_MODE": "Odoo's --dev features (all, reload, qweb, xml, ...)",
-    "ODOO_LOG_LEVEL": "Odoo's log level",
-}
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Count = Annotated[int, Field(ge=0)]
+# A URL set empty leaves its service out; any other variable set empty is unset.
+URL_FIELDS = ("redis_url", "ofd_url", "odoo_api_url")
+
+
+def _adapter_alias(field: str) -> Any:
+    """The adapter's own variable names for a setting the stack also reads (OFD_URL, then MOCK_OFD_URL)."""
+    return AdapterSettings.model_fields[field].validation_alias
+
+
+class StackSettings(BaseSettings):
+    """The variables the stack itself reads; the adapter and the emulators read theirs in their own processes.
+
+    They are read from the stack's merged variables (`read`), never from this process's environment alone.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    redis_url: str = Field("", description="where the stack's Redis listens (its port)")
+    ofd_url: str = Field("http://127.0.0.1:9000", validation_alias=_adapter_alias("ofd_url"),
+                         description="where the OFD emulator listens")
+    odoo_api_url: str = Field("http://127.0.0.1:8070", validation_alias=_adapter_alias("odoo_api_url"),
+                              description="where the Odoo API emulator listens; empty leaves it out")
+    kkt_adapter_host: str = Field(LOOPBACK, description="the adapter's bind address")
+    kkt_adapter_port: Port = Field(8000, description="the adapter's port")
+    kkt_adapter_url: str = Field("", description="the adapter's URL as Odoo knows it (kkt_adapter_url)")
+    log_level: str = Field("info", description="the emulators' log level (the adapter reads it itself)")
+    postgres_db: str = Field("opticserp_dev", description="the database created for Odoo")
+    postgres_user: str = Field("odoo", description="the role that owns it")
+    postgres_password: str = Field("odoo_dev_password_123", description="that role's password")
+    postgres_port: Port = Field(5433, description="PostgreSQL's port")
+    odoo_bin: str = Field("", description="the Odoo 17 server command")
+    odoo_port: Port = Field(8069, description="Odoo's HTTP port")
+    odoo_admin_password: str = Field("admin", description="Odoo's master password (admin_passwd)")
+    odoo_workers: Count = Field(0, description="Odoo's workers (0: threaded, auto-reload with --dev)")
+    odoo_dev_mode: str = Field("", description="Odoo's --dev features (all, reload, qweb, xml, ...)")
+    odoo_log_level: str = Field("info", description="Odoo's log level")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   **sources: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what `read` gives: the variables merged from the files and the environment."""
+        return (init_settings,)
+
+    @classmethod
+    def variables(cls) -> set[str]:
+        """Every variable the stack reads, aliases included: what .env.dev must explain."""
+        return declared_variables(cls)
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str]) -> StackSettings:
+        values = {name: text for name, text in read_environ(cls, environ).items() if text or name in URL_FIELDS}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            field = str(exc.errors()[0]["loc"][0])
+            expected = "a port number 1-65535" if field.endswith("_port") else "a whole number >= 0"
+            raise StackConfigError(f"{field.upper()}={values.get(field)!r}: expected {expected}") from None
 
 
 class StackConfigError(Exception):
@@ -116,9 +160,9 @@ def load_config(cwd: Path | None = None, environ: Mapping[str, str] | None = Non
     cwd = (cwd or Path.cwd()).resolve()
     root = find_root(cwd)
     env_files = tuple(path for path in (_dev_file(root), root / ENV_LOCAL) if path is not None and path.is_file())
-    merged: dict[str, str] = {}
-    for path in env_files:
-        merged.update({name: value or "" for name, value in dotenv_values(path).items()})
+    # pydantic-settings merges the files (a later one wins); the environment wins over both.
+    from_files = DotEnvSettingsSource(StackSettings, env_file=env_files, case_sensitive=True).env_vars
+    merged = {name: value or "" for name, value in from_files.items()}
     merged.update(os.environ if environ is None else environ)
     return _build(root, env_files, merged)
 
@@ -132,18 +176,18 @@ def _dev_file(root: Path) -> Path | None:
 
 
 def _build(root: Path, env_files: tuple[Path, ...], env: dict[str, str]) -> StackConfig:
-    redis_port = _url_port(env, ("REDIS_URL",), "", "Redis", "redis://127.0.0.1:6380/0")
-    ofd_port = _url_port(env, ("OFD_URL", "MOCK_OFD_URL"), "http://127.0.0.1:9000", "the OFD emulator",
-                         "http://127.0.0.1:9000")
-    odoo_api_port = _url_port(env, ("ODOO_API_URL", "MOCK_ODOO_URL"), "http://127.0.0.1:8070",
-                              "the Odoo API emulator", "http://127.0.0.1:8070")
+    settings = StackSettings.read(env)
+    redis_port = _url_port(settings.redis_url, ("REDIS_URL",), "Redis", "redis://127.0.0.1:6380/0")
+    ofd_port = _url_port(settings.ofd_url, _names("ofd_url"), "the OFD emulator", "http://127.0.0.1:9000")
+    odoo_api_port = _url_port(settings.odoo_api_url, _names("odoo_api_url"), "the Odoo API emulator",
+                              "http://127.0.0.1:8070")
     if ofd_port is None:
         raise StackConfigError("MOCK_OFD_URL (or OFD_URL) is empty, but the adapter needs an OFD; "
                                "use http://127.0.0.1:9000")
-    adapter_host = env.get("KKT_ADAPTER_HOST", "").strip() or LOOPBACK
-    adapter_port = _port(env, "KKT_ADAPTER_PORT", 8000)
+    adapter_host, adapter_port = settings.kkt_adapter_host, settings.kkt_adapter_port
     shown_host = LOOPBACK if adapter_host in ("0.0.0.0", "::") else adapter_host
-    odoo, odoo_missing = find_odoo(env, root)
+    odoo, odoo_missing = find_odoo(settings.odoo_bin, root)
+    level = settings.log_level.lower()
     config = StackConfig(
         root=root,
         run_dir=root / RUN_DIR,
@@ -154,17 +198,17 @@ def _build(root: Path, env_files: tuple[Path, ...], env: dict[str, str]) -> Stac
         odoo_api_port=odoo_api_port,
         adapter_host=adapter_host,
         adapter_port=adapter_port,
-        adapter_url=env.get("KKT_ADAPTER_URL", "").strip() or f"http://{shown_host}:{adapter_port}",
-        postgres_port=_port(env, "POSTGRES_PORT", 5433),
-        postgres_db=env.get("POSTGRES_DB", "").strip() or "opticserp_dev",
-        postgres_user=env.get("POSTGRES_USER", "").strip() or "odoo",
-        postgres_password=env.get("POSTGRES_PASSWORD", "") or "odoo_dev_password_123",
-        odoo_port=_port(env, "ODOO_PORT", 8069),
-        odoo_admin_password=env.get("ODOO_ADMIN_PASSWORD", "") or "admin",
-        odoo_workers=_count(env, "ODOO_WORKERS", 0),
-        odoo_dev_mode=env.get("ODOO_DEV_MODE", "").strip(),
-        odoo_log_level=env.get("ODOO_LOG_LEVEL", "").strip() or "info",
-        emulator_log_level=_emulator_log_level(env),
+        adapter_url=settings.kkt_adapter_url or f"http://{shown_host}:{adapter_port}",
+        postgres_port=settings.postgres_port,
+        postgres_db=settings.postgres_db,
+        postgres_user=settings.postgres_user,
+        postgres_password=settings.postgres_password,
+        odoo_port=settings.odoo_port,
+        odoo_admin_password=settings.odoo_admin_password,
+        odoo_workers=settings.odoo_workers,
+        odoo_dev_mode=settings.odoo_dev_mode,
+        odoo_log_level=settings.odoo_log_level,
+        emulator_log_level=level if level in EMULATOR_LOG_LEVELS else "info",
         odoo=odoo,
         odoo_missing=odoo_missing,
     )
@@ -172,20 +216,17 @@ def _build(root: Path, env_files: tuple[Path, ...], env: dict[str, str]) -> Stac
     return config
 
 
-def _given(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
-    """(name, value) of the first variable present, empty or not: the adapter's alias rule."""
-    for name in names:
-        if name in env:
-            return name, env[name].strip()
-    return None
+def _names(field: str) -> tuple[str, ...]:
+    """A URL's variables, as the adapter reads them (the first one present wins), for messages."""
+    return tuple(str(choice) for choice in _adapter_alias(field).choices)
 
 
-def _url_port(env: Mapping[str, str], names: tuple[str, ...], default: str, what: str, example: str) -> int | None:
-    """The port of the URL in `names`; None when the URL is set empty (that service is left out)."""
-    given = _given(env, names)
-    name, url = given if given is not None else (names[-1], default)
+def _url_port(url: str, names: tuple[str, ...], what: str, example: str) -> int | None:
+    """The port of `url`; None when the URL is set empty (that service is left out)."""
+    url = url.strip()
     if not url:
         return None
+    name = " or ".join(names)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -201,29 +242,6 @@ def _url_port(env: Mapping[str, str], names: tuple[str, ...], default: str, what
             "docker-compose.dev.yml resolves)"
         )
     return port
-
-
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise StackConfigError(f"{name}={raw!r}: expected a port number 1-65535")
-    return int(raw)
-
-
-def _count(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit():
-        raise StackConfigError(f"{name}={raw!r}: expected a whole number >= 0")
-    return int(raw)
-
-
-def _emulator_log_level(env: Mapping[str, str]) -> str:
-    level = env.get("LOG_LEVEL", "").strip().lower()
-    return level if level in EMULATOR_LOG_LEVELS else "info"
 
 
 def _check_distinct_ports(config: StackConfig) -> None:
@@ -245,9 +263,8 @@ ODOO_HOW_TO = (
 )
 
 
-def find_odoo(env: Mapping[str, str], root: Path) -> tuple[OdooInstall | None, str]:
-    """Odoo from ODOO_BIN, else an importable `odoo` package; otherwise (None, how to add it)."""
-    given = env.get("ODOO_BIN", "").strip()
+def find_odoo(given: str, root: Path) -> tuple[OdooInstall | None, str]:
+    """Odoo from ODOO_BIN (`given`), else an importable `odoo` package; otherwise (None, how to add it)."""
     if given:
         return _odoo_from_bin(given, root), ""
     spec = importlib.util.find_spec("odoo")

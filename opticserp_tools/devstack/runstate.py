@@ -2,8 +2,7 @@
 work from any terminal, and after the `up` that started the services has exited (`--detach`).
 
 A PID is only trusted together with the process's start time, so a PID reused after a reboot is never
-signalled. Stopping by PID mirrors the executors' own stop: the service's stop signal, then SIGKILL to
-what is left of its process group (services run in their own session, so the group is theirs alone).
+signalled. Stopping by PID is the executors' own stop (`executors.base.stop_process`).
 """
 
 from __future__ import annotations
@@ -11,19 +10,17 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import socket
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psutil
 
+from pytest_opticserp.ports import loopback_port_taken
+
 STATE_FILE = "stack.json"
 LOCK_FILE = "stack.lock"
 START_TIME_TOLERANCE = 0.05
-WAIT_INTERVAL = 0.02
 
 
 @dataclass
@@ -115,49 +112,6 @@ def start_time(pid: int) -> float:
     return psutil.Process(pid).create_time()
 
 
-def stop_process(process: psutil.Process, stop_signal: int, timeout: float = 15.0) -> None:
-    """Stop signal to the process, then SIGKILL to whatever remains of its process group."""
-    group = _group_members(process.pid)
-    with contextlib.suppress(psutil.NoSuchProcess):
-        process.send_signal(stop_signal)
-    alive = wait_gone([process], timeout)
-    leftovers = {p.pid: p for p in [*alive, *group, *_group_members(process.pid)]}
-    for leftover in leftovers.values():
-        with contextlib.suppress(psutil.NoSuchProcess):
-            leftover.kill()
-    wait_gone(list(leftovers.values()), 5.0)
-
-
-def wait_gone(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
-    """Wait until the processes have exited; those still running at the deadline.
-
-    A zombie counts as gone: once the `up` that started a service has exited, its parent is init, which
-    may take a while to reap it (psutil's own wait waits for that).
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        alive = [process for process in processes if _running(process)]
-        if not alive or time.monotonic() >= deadline:
-            return alive
-        time.sleep(WAIT_INTERVAL)
-
-
-def _running(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-def _group_members(pgid: int) -> list[psutil.Process]:
-    members = []
-    for process in psutil.process_iter():
-        with contextlib.suppress(ProcessLookupError, PermissionError, psutil.Error):
-            if process.pid != pgid and os.getpgid(process.pid) == pgid:
-                members.append(process)
-    return members
-
-
 @dataclass(frozen=True)
 class BusyPort:
     port: int
@@ -172,23 +126,9 @@ def busy(port: int) -> BusyPort | None:
 
     IPv6 counts too: with something on [::1]:port, `curl localhost:port` would reach it instead.
     """
-    if not (_taken(socket.AF_INET, "127.0.0.1", port) or _taken(socket.AF_INET6, "::1", port)):
+    if not loopback_port_taken(port):
         return None
     return BusyPort(port, port_owner(port))
-
-
-def _taken(family: int, host: str, port: int) -> bool:
-    try:
-        sock = socket.socket(family, socket.SOCK_STREAM)
-    except OSError:
-        return False  # no IPv6 here
-    with sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            return exc.errno != 99  # EADDRNOTAVAIL: the address does not exist here, nobody can hold it
-    return False
 
 
 def port_owner(port: int) -> str:

@@ -22,12 +22,12 @@ from typing import NoReturn
 import psutil
 from rich.console import Console
 
-from pytest_opticserp.executors.base import ServerStartError
+from pytest_opticserp.executors.base import ServerStartError, stop_process, wait_gone
 
 from . import services as service_catalog
 from .config import StackConfig, StackConfigError, load_config
 from .output import LogFollower, Row, make_console, prefixed, reader_gone, services_table, tail_lines
-from .runstate import RunDir, ServiceRecord, busy, start_time, stop_process, wait_gone
+from .runstate import RunDir, ServiceRecord, busy, start_time
 from .services import ORDER, Handle, Service, canonical_name, known_services, stack_services
 
 FOLLOW_INTERVAL = 0.1

@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pytest_opticserp.executors.base import ServerStartError, wait_until
+from pytest_opticserp.executors.base import ServerStartError
 from pytest_opticserp.executors.postgresql import ExternalPostgreSQL, can_connect
 from pytest_opticserp.executors.redis import HOST, answers_ping
+from pytest_opticserp.waiting import EventuallyTimeout, eventually
 
 
 def _container(image: str, container_port: int, host_port: int, env: dict[str, str]) -> Any:
@@ -65,9 +66,9 @@ class RedisContainerServer(_InContainer):
         else:
             self._container.get_wrapped_container().start()
         try:
-            wait_until(self.running, self.startup_timeout, lambda: f"{self.image} on {self.url} does not answer PING")
-        except TimeoutError as exc:
-            raise ServerStartError(str(exc)) from None
+            eventually(self.running, f"{self.image} on {self.url} to answer PING", timeout=self.startup_timeout)
+        except EventuallyTimeout:
+            raise ServerStartError(f"{self.image} on {self.url} does not answer PING") from None
         self.startup_seconds = time.perf_counter() - began
         return self
 

@@ -63,6 +63,15 @@ class OpticserpProcess:
     def running(self) -> bool:
         return self._process.running()
 
+    @property
+    def command(self) -> list[str]:
+        return list(self._process.command)
+
+    @property
+    def returncode(self) -> int | None:
+        """How the last run ended (None while it runs or before it has run)."""
+        return self._process.returncode
+
     def start(self) -> OpticserpProcess:
         started = time.perf_counter()
         self._process.start()

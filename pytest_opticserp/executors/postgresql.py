@@ -29,8 +29,8 @@ from pytest_opticserp.executors.base import (
     ServerStartError,
     ServiceControlError,
     log_tail,
-    wait_until,
 )
+from pytest_opticserp.waiting import EventuallyTimeout, eventually
 
 HOST = "127.0.0.1"
 SUPERUSER = "postgres"
@@ -233,10 +233,11 @@ class ExternalPostgreSQL:
         """Wait until the external server accepts connections; it is not ours to launch."""
         began = time.perf_counter()
         try:
-            wait_until(self.running, self.startup_timeout, lambda: f"cannot connect to {redact_url(self.url)}")
-        except TimeoutError as exc:
+            eventually(self.running, f"a connection to {redact_url(self.url)}", timeout=self.startup_timeout)
+        except EventuallyTimeout:
             raise ServerStartError(
-                f"external PostgreSQL is not reachable: {exc} (waited {self.startup_timeout} s)"
+                f"external PostgreSQL is not reachable: cannot connect to {redact_url(self.url)} "
+                f"(waited {self.startup_timeout} s)"
             ) from None
         self.startup_seconds = time.perf_counter() - began
         with self.connect() as connection:

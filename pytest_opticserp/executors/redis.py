@@ -9,7 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fiscal.redact import redact_url
-from pytest_opticserp.executors.base import ServerProcess, ServerStartError, ServiceControlError, wait_until
+from pytest_opticserp.executors.base import ServerProcess, ServerStartError, ServiceControlError
+from pytest_opticserp.waiting import EventuallyTimeout, eventually
 
 HOST = "127.0.0.1"
 
@@ -122,9 +123,10 @@ class ExternalRedis:
         """Wait until the external server answers; it is not ours to launch."""
         began = time.perf_counter()
         try:
-            wait_until(self.running, self.startup_timeout, lambda: f"nobody answers PING at {redact_url(self.url)}")
-        except TimeoutError as exc:
-            message = f"external Redis is not reachable: {exc} (waited {self.startup_timeout} s)"
+            eventually(self.running, f"an answer to PING at {redact_url(self.url)}", timeout=self.startup_timeout)
+        except EventuallyTimeout:
+            message = (f"external Redis is not reachable: nobody answers PING at {redact_url(self.url)} "
+                       f"(waited {self.startup_timeout} s)")
             raise ServerStartError(message) from None
         self.startup_seconds = time.perf_counter() - began
         return self

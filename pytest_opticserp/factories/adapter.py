@@ -1,25 +1,37 @@
-"""The adapter fixture factory: a real adapter process per test, wired to the emulators.
+"""The adapter and scenario fixture factories: a real adapter process per test, wired to the emulators.
 
     @pytest.mark.kkt_adapter(buffer_max_size=3, sync_interval=0.5)   # per-test settings
     def test_overflow(kkt_adapter): ...
+
+    slow_adapter = kkt_adapter(ofd_timeout=0.5)                      # a variant with other defaults...
+    slow_scenario = scenario("slow_adapter")                         # ...and the failures for its OFD
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from emulators.netfault import NetfaultProxy
+from emulators.ofd import OfdEmulator
 from pytest_opticserp._lifecycle import record_startup, tracked
 from pytest_opticserp.adapter import TEST_TIMINGS, KktAdapter
 from pytest_opticserp.executors.base import ServerStartError
+from pytest_opticserp.factories.emulators import upstream_of
 from pytest_opticserp.ports import reserve_port, shared_port_dir
+from pytest_opticserp.scenarios import Scenarios, enter_marked
 
 MARKER = "kkt_adapter"
 _REPORTED = pytest.StashKey[bool]()
 _OWN_OPTIONS = {"redis"}
+# Per test: each adapter fixture's running adapter and its scenarios, by fixture name.
+ADAPTERS = pytest.StashKey[dict[str, KktAdapter]]()
+_SCENARIOS = pytest.StashKey[dict[str, Scenarios]]()
+MARKERS_APPLIED = pytest.StashKey[bool]()
 
 
 def adapter_options(node: pytest.Item) -> dict[str, Any]:
@@ -41,9 +53,39 @@ def adapter_options(node: pytest.Item) -> dict[str, Any]:
     return options
 
 
-def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "odoo_api",
-                redis_fixture: str | None = "opticserp_redis_proc", **defaults: Any) -> Callable[..., Any]:
-    """A function fixture starting an adapter process with a fresh buffer, wired to the named fixtures."""
+def _scenarios_for(node: pytest.Item, ofd_side: object, settings: dict[str, Any]) -> Scenarios:
+    """The failures for what the adapter is wired to: a fault proxy (and the OFD behind it) or the OFD itself."""
+    if isinstance(ofd_side, NetfaultProxy):
+        upstream = upstream_of(node, ofd_side)
+        return Scenarios(upstream if isinstance(upstream, OfdEmulator) else None, ofd_side, settings)
+    return Scenarios(ofd_side if isinstance(ofd_side, OfdEmulator) else None, None, settings)
+
+
+@contextlib.contextmanager
+def marked_failures(request: pytest.FixtureRequest, ofd_side: object, settings: dict[str, Any]) -> Iterator[Scenarios]:
+    """For an adapter fixture: switch on the test's behaviour markers for its OFD before the adapter starts, end
+    them when it has stopped, and give `scenario(<this fixture's name>)` the scenarios for it."""
+    scenarios = _scenarios_for(request.node, ofd_side, settings)
+    with scenarios._marked:
+        request.node.stash[MARKERS_APPLIED] = True
+        request.node.stash.setdefault(_SCENARIOS, {})[request.fixturename or MARKER] = scenarios
+        enter_marked(request.node, scenarios)
+        yield scenarios
+
+
+def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "odoo_api_emulator",
+                redis_fixture: str | None = "opticserp_redis_proc", start: bool = True,
+                **defaults: Any) -> Callable[..., Iterator[KktAdapter]]:
+    """A function fixture starting an adapter process with a fresh buffer, wired to the named fixtures.
+
+    With `start=False` the adapter is yielded unstarted, for a test that prepares its buffer first or
+    expects it to refuse its settings (`start()` then raises `ServerStartError`; `returncode` says how it
+    ended); it is stopped at teardown either way.
+
+    `defaults` are adapter settings (lower-case environment names) over the test timings; a test's
+    `kkt_adapter` marker goes over both. The test's behaviour markers (`ofd_offline`, `ofd_failing`,
+    `ofd_slow`) are switched on for this adapter's OFD before the process starts.
+    """
 
     @pytest.fixture
     def kkt_adapter_fixture(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -59,24 +101,28 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
         `wait_until_synced(n)`, `wait_for_breaker(state)`, `wait_for_network(status)`, `log()`.
         """
         began = time.perf_counter()
+        name = request.fixturename or MARKER
         options = adapter_options(request.node)
         use_redis = options.pop("redis", True) and redis_fixture is not None
         settings: dict[str, Any] = {**TEST_TIMINGS, **defaults}
-        settings["ofd_url"] = request.getfixturevalue(ofd_url_fixture).url
+        ofd_side = request.getfixturevalue(ofd_url_fixture)
+        settings["ofd_url"] = ofd_side.url
         settings["odoo_api_url"] = request.getfixturevalue(odoo_api_fixture).url
         if use_redis:
             settings["redis_url"] = request.getfixturevalue(redis_fixture).url
         settings.update(options)
-        workdir = tmp_path_factory.mktemp("kkt-adapter")
+        workdir = tmp_path_factory.mktemp(name.replace("_", "-"))
         reservation = reserve_port(shared_port_dir(request.config, tmp_path_factory), "kkt-adapter")
         adapter = KktAdapter(reservation.port, workdir, settings)
         try:
-            with tracked(request.config, adapter):
+            with marked_failures(request, ofd_side, settings), tracked(request.config, adapter):
                 try:
-                    adapter.start()
+                    if start:
+                        adapter.start()
                 except ServerStartError as exc:
                     pytest.fail(str(exc), pytrace=False)
-                if not request.config.stash.get(_REPORTED, False):
+                request.node.stash.setdefault(ADAPTERS, {})[name] = adapter
+                if start and not request.config.stash.get(_REPORTED, False):
                     request.config.stash[_REPORTED] = True
                     services = ("Redis, " if use_redis else "") + "the emulators and the fault proxy"
                     record_startup(
@@ -89,3 +135,19 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
             reservation.release()
 
     return kkt_adapter_fixture
+
+
+def scenario(adapter_fixture: str = "kkt_adapter") -> Callable[..., Scenarios]:
+    """A function fixture: the failure scenarios for the adapter fixture `adapter_fixture` (started if needed)."""
+
+    @pytest.fixture
+    def scenario_fixture(request: pytest.FixtureRequest) -> Scenarios:
+        """Failures for the adapter's OFD as context managers, each undone on exit:
+        `with opticserp_scenario.ofd_offline(mode="blackhole"):`, `.ofd_failing(failures=3)`,
+        `.ofd_slow(delay=5)` (defaults from the adapter's own settings). `.restore()` ends what the test's
+        behaviour markers switched on; `.ofd` and `.network` are the emulator and the fault proxy it uses.
+        """
+        request.getfixturevalue(adapter_fixture)
+        return request.node.stash[_SCENARIOS][adapter_fixture]
+
+    return scenario_fixture

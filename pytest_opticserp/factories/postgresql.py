@@ -20,6 +20,7 @@ from pytest_opticserp.config import settings_for
 from pytest_opticserp.databases import Database, Loader, create_database, create_template, drop_database, unique_name
 from pytest_opticserp.executors.base import ServerStartError
 from pytest_opticserp.executors.postgresql import ExternalPostgreSQL, PostgreSQLServer
+from pytest_opticserp.handles import ServiceHandle
 from pytest_opticserp.ports import reserve_port, shared_port_dir
 
 TEMPLATE_DBNAME = "opticserp_template"
@@ -28,7 +29,7 @@ TEMPLATE_DBNAME = "opticserp_template"
 def postgresql_proc(
     port: int | None = None, bindir: str | None = None, backend: str | None = None,
     load: Iterable[Loader] = (), template_dbname: str = TEMPLATE_DBNAME, startup_timeout: float | None = None,
-) -> Callable[..., Any]:
+) -> Callable[..., Iterator[ServiceHandle]]:
     """A session fixture providing a PostgreSQL server from `backend` (default: --opticserp-backend).
 
     `load` items (SQL file paths, or callables taking a psycopg connection) run once in the template
@@ -40,7 +41,7 @@ def postgresql_proc(
     @pytest.fixture(scope="session")
     def postgresql_proc_fixture(
         request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-    ) -> Iterator[Any]:
+    ) -> Iterator[ServiceHandle]:
         """A PostgreSQL server for the session (one per xdist worker) on 127.0.0.1, with a template database.
 
         Yields a handle with `.url`, `.url_for(dbname)`, `.host`, `.port`, `.user`, `.version`, `.pid`,
@@ -77,7 +78,7 @@ def postgresql_proc(
 def postgresql_noproc(
     url: str | None = None, load: Iterable[Loader] = (), template_dbname: str = TEMPLATE_DBNAME,
     startup_timeout: float | None = None,
-) -> Callable[..., Any]:
+) -> Callable[..., Iterator[ServiceHandle]]:
     """A session fixture for a PostgreSQL that already runs at `url` (default: --opticserp-postgresql-url)."""
     loaders = tuple(load)
 
@@ -94,7 +95,7 @@ def postgresql_noproc(
     return postgresql_noproc_fixture
 
 
-def postgresql_database(proc_fixture_name: str, dbname: str | None = None) -> Callable[..., Any]:
+def postgresql_database(proc_fixture_name: str, dbname: str | None = None) -> Callable[..., Iterator[Database]]:
     """A function fixture: a fresh database cloned from the template of server fixture `proc_fixture_name`."""
 
     @pytest.fixture
@@ -109,7 +110,7 @@ def postgresql_database(proc_fixture_name: str, dbname: str | None = None) -> Ca
     return postgresql_database_fixture
 
 
-def postgresql(fixture_name: str, dbname: str | None = None) -> Callable[..., Any]:
+def postgresql(fixture_name: str, dbname: str | None = None) -> Callable[..., Iterator[psycopg.Connection]]:
     """A function fixture: a psycopg connection to a clean database.
 
     `fixture_name` names either a server fixture (a database is cloned for this fixture alone) or a

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -19,6 +18,7 @@ from pytest_opticserp.backends import BackendUnavailable, check_backend_name, ch
 from pytest_opticserp.config import settings_for
 from pytest_opticserp.executors.base import ServerStartError
 from pytest_opticserp.executors.redis import ExternalRedis, RedisServer
+from pytest_opticserp.handles import ServiceHandle
 from pytest_opticserp.ports import reserve_port, shared_port_dir
 
 REDIS_DATABASES = 16
@@ -27,7 +27,7 @@ REDIS_DATABASES = 16
 def redis_proc(
     port: int | None = None, executable: str | None = None, backend: str | None = None,
     startup_timeout: float | None = None,
-) -> Callable[..., Any]:
+) -> Callable[..., Iterator[ServiceHandle]]:
     """A session fixture providing a Redis server from `backend` (default: --opticserp-backend).
 
     `port=None` takes a free port; `executable` overrides --opticserp-redis-exec.
@@ -35,7 +35,8 @@ def redis_proc(
     check_backend_name(backend)
 
     @pytest.fixture(scope="session")
-    def redis_proc_fixture(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    def redis_proc_fixture(request: pytest.FixtureRequest,
+                           tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceHandle]:
         """A Redis server for the session (one per xdist worker), on 127.0.0.1, without persistence.
 
         Yields a handle with `.url`, `.host`, `.port`, `.pid` (None unless a local process), `.running()`,
@@ -55,7 +56,7 @@ def redis_proc(
             if choice.backend == "docker":
                 from pytest_opticserp.executors.docker import RedisContainerServer
 
-                handle: Any = RedisContainerServer(choice.location, reservation.port, timeout)
+                handle: ServiceHandle = RedisContainerServer(choice.location, reservation.port, timeout)
             else:
                 workdir = tmp_path_factory.mktemp(f"redis-{reservation.port}")
                 handle = RedisServer(choice.location, reservation.port, workdir, timeout, choice.version)
@@ -66,7 +67,8 @@ def redis_proc(
     return redis_proc_fixture
 
 
-def redis_noproc(url: str | None = None, startup_timeout: float | None = None) -> Callable[..., Any]:
+def redis_noproc(url: str | None = None,
+                 startup_timeout: float | None = None) -> Callable[..., Iterator[ServiceHandle]]:
     """A session fixture for a Redis that already runs at `url` (default: --opticserp-redis-url)."""
 
     @pytest.fixture(scope="session")
@@ -82,7 +84,8 @@ def redis_noproc(url: str | None = None, startup_timeout: float | None = None) -
     return redis_noproc_fixture
 
 
-def redis_client(proc_fixture_name: str, decode_responses: bool = True) -> Callable[..., Any]:
+def redis_client(proc_fixture_name: str,
+                 decode_responses: bool = True) -> Callable[..., Iterator[redis_py.Redis]]:
     """A function fixture: a `redis.Redis` client of the server fixture `proc_fixture_name`, emptied per test."""
 
     @pytest.fixture
@@ -103,7 +106,7 @@ def redis_client(proc_fixture_name: str, decode_responses: bool = True) -> Calla
     return redis_client_fixture
 
 
-def _serve(config: pytest.Config, handle: Any) -> Iterator[Any]:
+def _serve(config: pytest.Config, handle: ServiceHandle) -> Iterator[ServiceHandle]:
     with tracked(config, handle):
         try:
             handle.start()
@@ -113,7 +116,7 @@ def _serve(config: pytest.Config, handle: Any) -> Iterator[Any]:
         yield handle
 
 
-def _ensure_running(server: Any) -> None:
+def _ensure_running(server: ServiceHandle) -> None:
     if not server.running():
         try:
             server.start()

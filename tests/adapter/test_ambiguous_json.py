@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from tests.support import RunningAdapter, seed_receipt
+from pytest_opticserp import InProcessKktAdapter, ReceiptFactory
 
-SEED = json.dumps(seed_receipt(), ensure_ascii=False)
+SEED = json.dumps(ReceiptFactory.guide(), ensure_ascii=False)
 assert '"total": 5000.0' in SEED and '"tax_rate": 20' in SEED
 
 AMBIGUOUS = {
@@ -25,9 +25,9 @@ AMBIGUOUS = {
 
 
 @pytest.mark.parametrize("raw, problem", AMBIGUOUS.values(), ids=AMBIGUOUS.keys())
-def test_an_ambiguous_body_is_refused_with_400_naming_the_problem(adapter: RunningAdapter, raw: bytes,
+def test_an_ambiguous_body_is_refused_with_400_naming_the_problem(kkt_adapter_app: InProcessKktAdapter, raw: bytes,
                                                                    problem: str) -> None:
-    response = adapter.client.post("/v1/kkt/receipt", content=raw, headers={
+    response = kkt_adapter_app.client.post("/v1/kkt/receipt", content=raw, headers={
         "X-Idempotency-Key": "ambiguous", "Content-Type": "application/json"})
 
     assert response.status_code == 400, response.text
@@ -35,11 +35,11 @@ def test_an_ambiguous_body_is_refused_with_400_naming_the_problem(adapter: Runni
     assert error["error"] == "malformed_json"
     assert error["errors"][0]["field"] == "body"
     assert problem in error["errors"][0]["problem"], error
-    assert adapter.accepted() == 0
+    assert kkt_adapter_app.accepted() == 0
 
 
-def test_the_same_body_without_the_duplicate_is_accepted(adapter: RunningAdapter) -> None:
-    response = adapter.client.post("/v1/kkt/receipt", content=SEED.encode(), headers={
+def test_the_same_body_without_the_duplicate_is_accepted(kkt_adapter_app: InProcessKktAdapter) -> None:
+    response = kkt_adapter_app.client.post("/v1/kkt/receipt", content=SEED.encode(), headers={
         "X-Idempotency-Key": "plain", "Content-Type": "application/json"})
 
     assert response.status_code == 200, response.text

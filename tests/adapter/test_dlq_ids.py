@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import RunningAdapter
+from pytest_opticserp import InProcessKktAdapter
 
 
 @pytest.mark.parametrize("action", ["resolve", "redrive"])
 @pytest.mark.parametrize("entry_id", ["32589158477190044729", str(2**63), "0", "-1", "9" * 5000])
-def test_an_id_out_of_range_is_a_422_naming_the_id(adapter: RunningAdapter, action, entry_id) -> None:
-    response = adapter.client.post(f"/v1/kkt/dlq/{entry_id}/{action}")
+def test_an_id_out_of_range_is_a_422_naming_the_id(kkt_adapter_app: InProcessKktAdapter, action, entry_id) -> None:
+    response = kkt_adapter_app.client.post(f"/v1/kkt/dlq/{entry_id}/{action}")
 
     assert response.status_code == 422
     assert response.json()["error"] == "validation_error"
@@ -18,15 +18,15 @@ def test_an_id_out_of_range_is_a_422_naming_the_id(adapter: RunningAdapter, acti
 
 
 @pytest.mark.parametrize("action", ["resolve", "redrive"])
-def test_the_largest_id_is_looked_up_and_not_found(adapter: RunningAdapter, action) -> None:
-    response = adapter.client.post(f"/v1/kkt/dlq/{2**63 - 1}/{action}")
+def test_the_largest_id_is_looked_up_and_not_found(kkt_adapter_app: InProcessKktAdapter, action) -> None:
+    response = kkt_adapter_app.client.post(f"/v1/kkt/dlq/{2**63 - 1}/{action}")
 
     assert response.status_code == 404
     assert response.json()["error"] == "dlq_entry_not_found"
 
 
-def test_the_openapi_document_lists_what_a_dlq_action_answers(adapter: RunningAdapter) -> None:
-    schema = adapter.client.get("/openapi.json").json()
+def test_the_openapi_document_lists_what_a_dlq_action_answers(kkt_adapter_app: InProcessKktAdapter) -> None:
+    schema = kkt_adapter_app.client.get("/openapi.json").json()
 
     for action in ("resolve", "redrive"):
         operation = schema["paths"][f"/v1/kkt/dlq/{{entry_id}}/{action}"]["post"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.serving import ServerThread
-from kkt_adapter.app import create_app
-from pytest_opticserp import http_client
-from tests.support import RunningAdapter, eventually
+import pytest
+
+from pytest_opticserp import InProcessKktAdapter, eventually
 
 
-def test_health_has_the_guides_fields(adapter: RunningAdapter) -> None:
-    health = adapter.client.get("/v1/health")
+def test_health_has_the_guides_fields(kkt_adapter_app: InProcessKktAdapter) -> None:
+    health = kkt_adapter_app.client.get("/v1/health")
     assert health.status_code == 200
     body = health.json()
     assert body["status"] == "healthy"
@@ -20,16 +19,16 @@ def test_health_has_the_guides_fields(adapter: RunningAdapter) -> None:
     assert body["kkt"]["mode"] == "mock"
 
 
-def test_buffer_status_has_the_guides_fields_and_capacity(start_adapter, refused_url) -> None:
-    adapter: RunningAdapter = start_adapter(buffer_max_size=4, ofd_url=refused_url)
-    adapter.post_receipt()
-    status = adapter.status()
+@pytest.mark.kkt_adapter(buffer_max_size=4)
+def test_buffer_status_has_the_guides_fields_and_capacity(kkt_adapter_offline) -> None:
+    kkt_adapter_offline.post_receipt()
+    status = kkt_adapter_offline.status()
     assert status["pending_count"] == 1 and status["synced_count"] == 0
     assert status["network_status"] in {"UNKNOWN", "OFFLINE"}
     assert (status["capacity"], status["percent_full"]) == (4, 25.0)
-    eventually(lambda: adapter.status()["failed_count"] == 1, "the refused delivery to count as failed",
-               adapter.status)
-    assert adapter.status()["dlq_count"] == 0
+    eventually(lambda: kkt_adapter_offline.status()["failed_count"] == 1, "the refused delivery to count as failed",
+               kkt_adapter_offline.status)
+    assert kkt_adapter_offline.status()["dlq_count"] == 0
 
 
 class BrokenRegister:
@@ -49,14 +48,15 @@ class BrokenRegister:
         raise OSError("serial port closed")
 
 
-def test_an_unusable_register_makes_health_unhealthy_with_503(adapter_settings) -> None:
-    with ServerThread(create_app(adapter_settings(), driver=BrokenRegister())) as server:
-        health = http_client.get(f"{server.url}/v1/health")
-        receipt = http_client.post(f"{server.url}/v1/kkt/receipt", headers={"X-Idempotency-Key": "k"},
-                                   json={"pos_id": "P", "items": [{"name": "a", "quantity": 1, "price": 1,
-                                                                   "tax_rate": 22}],
-                                         "total": 1, "payment_method": "cash"})
-        status = http_client.get(f"{server.url}/v1/kkt/buffer/status").json()
+def test_an_unusable_register_makes_health_unhealthy_with_503(kkt_adapter_app: InProcessKktAdapter) -> None:
+    kkt_adapter_app.driver = BrokenRegister()
+    kkt_adapter_app.restart()
+    health = kkt_adapter_app.client.get("/v1/health")
+    receipt = kkt_adapter_app.client.post("/v1/kkt/receipt", headers={"X-Idempotency-Key": "k"},
+                                          json={"pos_id": "P", "items": [{"name": "a", "quantity": 1, "price": 1,
+                                                                          "tax_rate": 22}],
+                                                "total": 1, "payment_method": "cash"})
+    status = kkt_adapter_app.status()
     assert health.status_code == 503
     assert health.json()["status"] == "unhealthy"
     assert "register unavailable: serial port closed" in health.json()["problems"]

@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from kkt_adapter.buffer import SCHEMA, utc_now
 from kkt_adapter.drivers.base import FiscalData
 from kkt_adapter.ofd_document import build_document
 from kkt_adapter.receipt import ReceiptIn
 from kkt_adapter.vat import tag_table
-from pytest_opticserp import http_client
-from pytest_opticserp.executors.opticserp import answers
-from tests.support import OPTICSERP, eventually, free_port, seed_receipt, wait_until_healthy
+from pytest_opticserp import KktAdapter, ReceiptFactory, eventually, http_client
+from pytest_opticserp.executors.opticserp import OpticserpProcess
+from pytest_opticserp.ports import reserve_port, shared_port_dir
 
 BACKLOG = 5000
 
 
 def write_backlog(path: Path, count: int) -> None:
-    request = ReceiptIn.model_validate(seed_receipt()).to_fiscal()
+    request = ReceiptIn.model_validate(ReceiptFactory.guide()).to_fiscal()
     rows = []
     for n in range(1, count + 1):
         fiscal = FiscalData(fn_serial="9999078900012345", kkt_reg_number="0000000001012345", fiscal_doc_number=n,
@@ -43,29 +44,29 @@ def write_backlog(path: Path, count: int) -> None:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def test_a_backlog_of_5000_receipts_drains_to_the_ofd(run_adapter, tmp_path: Path, report_figure) -> None:
-    write_backlog(tmp_path / "buffer.db", BACKLOG)
-    ofd_port, adapter_port = free_port(), free_port()
-    adapter_url, ofd_url = f"http://127.0.0.1:{adapter_port}", f"http://127.0.0.1:{ofd_port}"
-    adapter = run_adapter("--port", str(adapter_port), OFD_URL=ofd_url, BUFFER_MAX_SIZE="10000",
-                          SYNC_INTERVAL="0.5", CIRCUIT_BREAKER_RECOVERY_TIMEOUT="0.2", LOG_LEVEL="WARNING")
-    wait_until_healthy(adapter_url, adapter)
-    with (tmp_path / "ofd.log").open("w") as log:
-        ofd = subprocess.Popen([OPTICSERP, "emulator", "ofd", "--port", str(ofd_port)], stdout=log,
-                               stderr=subprocess.STDOUT)
+@pytest.mark.kkt_adapter(redis=False, buffer_max_size=10000, sync_interval=0.5, circuit_breaker_recovery_timeout=0.2,
+                         log_level="WARNING")
+def test_a_backlog_of_5000_receipts_drains_to_the_ofd(kkt_adapter_unstarted: KktAdapter, request: pytest.FixtureRequest,
+                                                      tmp_path_factory: pytest.TempPathFactory,
+                                                      opticserp_report_figure) -> None:
+    adapter = kkt_adapter_unstarted
+    write_backlog(adapter.buffer_path, BACKLOG)
+    reservation = reserve_port(shared_port_dir(request.config, tmp_path_factory), "ofd-emulator")
+    ofd = OpticserpProcess("ofd-emulator", ["emulator", "ofd", "--port", str(reservation.port)], port=reservation.port,
+                           health_path="/ofd/v1/health", logfile=adapter.workdir / "ofd.log", startup_timeout=15)
+    adapter.restart(ofd_url=ofd.url)  # the OFD is not there yet: the backlog waits
     try:
-        eventually(lambda: answers(f"{ofd_url}/ofd/v1/health"), "the OFD emulator to start", timeout=15)
+        ofd.start()
         started = time.perf_counter()
-        eventually(lambda: http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json()["pending_count"] == 0,
-                   "the backlog to drain", lambda: http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json(),
+        eventually(lambda: adapter.status()["pending_count"] == 0, "the backlog to drain", adapter.status,
                    timeout=120, interval=0.05)
         elapsed = time.perf_counter() - started
-        ofd_health = http_client.get(f"{ofd_url}/ofd/v1/health").json()
+        ofd_health = http_client.get(f"{ofd.url}/ofd/v1/health").json()
     finally:
-        ofd.terminate()
-        ofd.wait(timeout=10)
+        ofd.stop()
+        reservation.release()
 
-    report_figure(f"drain: {BACKLOG} buffered receipts delivered in {elapsed:.2f} s "
-                  f"({BACKLOG / elapsed:.0f}/s; target under 5 s)")
+    opticserp_report_figure(f"drain: {BACKLOG} buffered receipts delivered in {elapsed:.2f} s "
+                            f"({BACKLOG / elapsed:.0f}/s; target under 5 s)")
     assert ofd_health["receipts_received"] == BACKLOG
-    assert http_client.get(f"{adapter_url}/v1/kkt/buffer/status").json()["synced_count"] == BACKLOG
+    assert adapter.status()["synced_count"] == BACKLOG

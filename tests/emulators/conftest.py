@@ -6,12 +6,10 @@ import contextlib
 import copy
 import os
 import shutil
-import socket
 import socketserver
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,10 @@ from emulators.netfault import NetfaultProxy
 from emulators.odoo_api import OdooApiEmulator
 from emulators.ofd import OfdEmulator
 from pytest_opticserp import http_client
+from pytest_opticserp.executors.base import ServerProcess
+from pytest_opticserp.executors.opticserp import answers
+from pytest_opticserp.ports import PortReservation, reserve_port, shared_port_dir
+from pytest_opticserp.waiting import eventually
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,20 +64,6 @@ def make_receipt() -> Callable[..., dict[str, Any]]:
         return {**copy.deepcopy(RECEIPT), **overrides}
 
     return make
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
-
-
-@pytest.fixture
-def wait_until() -> Callable[[Callable[[], bool], float, str], None]:
-    """`wait_until(condition, timeout, what)`: poll until true, or fail saying what did not happen."""
-    return _wait_until
 
 
 # The plugin's `ofd` and `odoo_api` fixtures give one server per session, reset before each test; tests that
@@ -169,71 +157,47 @@ def proxy(echo_server: tuple[str, int]) -> Iterator[NetfaultProxy]:
         yield running
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def free_port() -> Callable[[], int]:
-    """A port nothing listens on right now, for a subprocess to bind."""
-    return _free_port
+def free_port(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], int]]:
+    """A port nothing listens on and no other test worker claims, for a subprocess to bind."""
+    reservations: list[PortReservation] = []
+
+    def claim() -> int:
+        reservations.append(reserve_port(shared_port_dir(request.config, tmp_path_factory), "emulator-cli"))
+        return reservations[-1].port
+
+    yield claim
+    for reservation in reservations:
+        reservation.release()
 
 
 class CliProcess:
-    """An emulator started as `python -m emulators ...`; its output goes to files so pipes never fill."""
+    """An emulator started as `python -m emulators ...` through the plugin's launcher; output goes to a file."""
 
     def __init__(self, args: list[str], env: dict[str, str], log_dir: Path) -> None:
         self.args = args
-        self._stdout = (log_dir / "stdout.log").open("w+")
-        self._stderr = (log_dir / "stderr.log").open("w+")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "emulators", *args],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=self._stdout,
-            stderr=self._stderr,
-        )
+        self.server = ServerProcess(f"emulators {' '.join(args)}", [sys.executable, "-m", "emulators", *args],
+                                    logfile=log_dir / "output.log", cwd=REPO_ROOT, env=env).start()
 
     def output(self) -> str:
-        self._stderr.seek(0)
-        self._stdout.seek(0)
-        return self._stdout.read() + self._stderr.read()
+        return self.server.logfile.read_text(errors="replace")
 
     def wait_until_healthy(self, url: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        last_error: Exception | None = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"`{' '.join(self.args)}` exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if http_client.get(url, timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError as exc:
-                last_error = exc
-            time.sleep(0.05)
-        pytest.fail(
-            f"`{' '.join(self.args)}` not healthy at {url} within {timeout}s ({last_error!r}):\n{self.output()}"
-        )
+        """Wait until `url` answers 200; fail at once, with the output, if the command exits instead."""
+        eventually(lambda: not self.server.running() or answers(url), f"`{' '.join(self.args)}` to answer {url}",
+                   lambda: self.output()[-2000:], timeout=timeout)
+        if not self.server.running():
+            pytest.fail(f"`{' '.join(self.args)}` exited with {self.server.wait(0)}:\n{self.output()}")
 
     def wait_exit(self, timeout: float = 30.0) -> int:
         """For a command expected to fail at start: its exit code (output via `output()`)."""
         try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
+            return self.server.wait(timeout)
+        except TimeoutError:
             pytest.fail(f"`{' '.join(self.args)}` still running after {timeout}s:\n{self.output()}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self._stdout.close()
-        self._stderr.close()
+        self.server.stop()
 
 
 @pytest.fixture
@@ -247,9 +211,8 @@ def run_cli(tmp_path: Path) -> Iterator[Callable[..., CliProcess]]:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("MOCK_OFD_", "MOCK_ODOO_"))}
         full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
         full_env.update(env or {})
-        process = CliProcess(list(args), full_env, log_dir)
-        started.append(process)
-        return process
+        started.append(CliProcess(list(args), full_env, log_dir))
+        return started[-1]
 
     yield run
     for process in started:

@@ -7,16 +7,20 @@ import pytest
 from emulators.faults import FaultSettings, SettingsError
 
 
+def counting(count: int) -> FaultSettings:
+    return FaultSettings(failure_mode="count", failure_count=count)
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
         ({}, FaultSettings()),
         ({"MOCK_OFD_FAILURE_MODE": "disabled"}, FaultSettings()),
-        ({"MOCK_OFD_FAILURE_MODE": "count", "MOCK_OFD_FAILURE_COUNT": "5"}, FaultSettings("count", 5)),
-        ({"MOCK_OFD_FAILURE_MODE": " COUNT ", "MOCK_OFD_FAILURE_COUNT": " 5 "}, FaultSettings("count", 5)),
+        ({"MOCK_OFD_FAILURE_MODE": "count", "MOCK_OFD_FAILURE_COUNT": "5"}, counting(5)),
+        ({"MOCK_OFD_FAILURE_MODE": " COUNT ", "MOCK_OFD_FAILURE_COUNT": " 5 "}, counting(5)),
         ({"MOCK_OFD_FAILURE_MODE": "disabled", "MOCK_OFD_FAILURE_COUNT": "5"}, FaultSettings()),
-        ({"MOCK_OFD_FAILURE_COUNT": "3"}, FaultSettings("count", 3)),
-        ({"MOCK_OFD_FAILURE_MODE": "permanent"}, FaultSettings("permanent")),
+        ({"MOCK_OFD_FAILURE_COUNT": "3"}, counting(3)),
+        ({"MOCK_OFD_FAILURE_MODE": "permanent"}, FaultSettings(failure_mode="permanent")),
         ({"MOCK_OFD_RESPONSE_DELAY": "15"}, FaultSettings(response_delay=15.0)),
         ({"MOCK_OFD_RESPONSE_DELAY": "0.3"}, FaultSettings(response_delay=0.3)),
         ({"MOCK_OFD_FAILURE_MODE": "", "MOCK_OFD_FAILURE_COUNT": "", "MOCK_OFD_RESPONSE_DELAY": ""}, FaultSettings()),
@@ -53,7 +57,7 @@ def test_the_error_quotes_the_value_given() -> None:
 def test_the_odoo_api_reads_its_own_prefix_only() -> None:
     env = {"MOCK_OFD_FAILURE_COUNT": "5", "MOCK_ODOO_FAILURE_COUNT": "2"}
 
-    assert FaultSettings.from_env(env, "MOCK_ODOO_") == FaultSettings("count", 2)
+    assert FaultSettings.from_env(env, "MOCK_ODOO_") == counting(2)
 
 
 @pytest.mark.parametrize(
@@ -74,3 +78,9 @@ def test_settings_built_in_code_are_checked_too(kwargs) -> None:
 def test_a_variable_beyond_its_bound_is_an_error_saying_the_bound(env, bound) -> None:
     with pytest.raises(SettingsError, match=bound):
         FaultSettings.from_env(env)
+
+
+@pytest.mark.parametrize("variable", sorted(FaultSettings.variables("MOCK_OFD_")))
+def test_every_variable_the_model_declares_is_read_from_the_environment(variable) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        FaultSettings.from_env({variable: "bogus"}, "MOCK_OFD_")

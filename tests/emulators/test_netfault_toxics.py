@@ -10,6 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from emulators.netfault import NetfaultProxy
+from pytest_opticserp.ports import refusing_port
+from pytest_opticserp.waiting import eventually
 
 
 def connect(proxy: NetfaultProxy, timeout: float = 5.0) -> socket.socket:
@@ -246,19 +248,16 @@ def test_reset_removes_every_toxic_and_enables_the_proxy(proxy: NetfaultProxy) -
 
 
 def test_an_unreachable_upstream_resets_the_client() -> None:
-    with socket.socket() as placeholder:
-        placeholder.bind(("127.0.0.1", 0))
-        dead = placeholder.getsockname()
-    with NetfaultProxy(dead) as proxy, pytest.raises(ConnectionResetError):
+    with refusing_port() as port, NetfaultProxy(("127.0.0.1", port)) as proxy, pytest.raises(ConnectionResetError):
         with connect(proxy) as sock:
             sock.sendall(b"anyone?\n")
             sock.recv(1)
 
 
-def test_closed_connections_are_forgotten(proxy: NetfaultProxy, wait_until) -> None:
+def test_closed_connections_are_forgotten(proxy: NetfaultProxy) -> None:
     round_trip(proxy)
 
-    wait_until(lambda: proxy.connection_count == 0, 5, "the proxy to drop the finished connection")
+    eventually(lambda: proxy.connection_count == 0, "the proxy to drop the finished connection", timeout=5)
 
 
 async def test_the_proxy_runs_on_its_own_loop_beside_the_callers(echo_server: tuple[str, int]) -> None:

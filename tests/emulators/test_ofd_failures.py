@@ -12,6 +12,7 @@ import pytest
 from emulators.faults import FaultSettings, SettingsError
 from emulators.ofd import OfdEmulator
 from pytest_opticserp import http_client
+from pytest_opticserp.waiting import eventually
 
 
 def statuses(client: httpx.Client, document: dict, count: int) -> list[int]:
@@ -71,6 +72,7 @@ def test_a_new_failure_count_replaces_a_permanent_failure(
     assert statuses(ofd_client, make_receipt(), 2) == [503, 200]
 
 
+@pytest.mark.opticserp_emulators(assert_all_failures_used=False)  # arming is what is checked
 def test_health_shows_the_armed_failures(ofd: OfdEmulator, ofd_client: httpx.Client) -> None:
     ofd.fail_next(2)
 
@@ -101,14 +103,14 @@ def test_the_delay_comes_before_an_injected_failure(ofd: OfdEmulator, ofd_client
     assert time.monotonic() - started >= 0.3
 
 
-def test_a_delayed_receipt_does_not_hold_up_other_requests(ofd: OfdEmulator, make_receipt, wait_until) -> None:
+def test_a_delayed_receipt_does_not_hold_up_other_requests(ofd: OfdEmulator, make_receipt) -> None:
     ofd.delay(1.0)
     delayed = threading.Thread(
         target=lambda: http_client.post(f"{ofd.url}/ofd/v1/receipts", json=make_receipt(), timeout=10), daemon=True
     )
     delayed.start()
     try:
-        wait_until(lambda: ofd.counters.calls == 1, 5, "the delayed receipt to reach the emulator")
+        eventually(lambda: ofd.counters.calls == 1, "the delayed receipt to reach the emulator", timeout=5)
 
         assert http_client.get(f"{ofd.url}/ofd/v1/health").status_code == 200
         assert delayed.is_alive(), "health answered only after the delayed receipt"
@@ -171,11 +173,12 @@ def test_a_bad_admin_body_is_refused_naming_the_field(
     assert ofd.state.faults.snapshot()["failure_mode"] == "disabled"
 
 
-def test_a_slow_request_cut_off_by_a_reset_leaves_no_trace(ofd, make_receipt, wait_until) -> None:
+@pytest.mark.opticserp_emulators(assert_all_failures_used=False)  # arming is what is checked
+def test_a_slow_request_cut_off_by_a_reset_leaves_no_trace(ofd, make_receipt) -> None:
     ofd.delay(0.5)
     late = threading.Thread(target=_post_and_ignore_the_answer, args=(ofd.url, make_receipt()))
     late.start()
-    wait_until(lambda: ofd.counters.calls == 1, 5, "the slow request to arrive")
+    eventually(lambda: ofd.counters.calls == 1, "the slow request to arrive", timeout=5)
 
     ofd.reset()
     ofd.fail_next(1)
@@ -215,13 +218,13 @@ def test_the_longest_delay_allowed_is_ten_minutes(ofd: OfdEmulator, ofd_client: 
         ofd.delay(1e30)
 
 
-def test_stopping_the_emulator_ends_a_long_delay_at_once_with_a_503(make_receipt, wait_until) -> None:
+def test_stopping_the_emulator_ends_a_long_delay_at_once_with_a_503(make_receipt) -> None:
     answers: list[int] = []
     with OfdEmulator(FaultSettings(response_delay=60)) as own:
         delayed = threading.Thread(target=lambda: answers.append(
             http_client.post(f"{own.url}/ofd/v1/receipts", json=make_receipt(), timeout=30).status_code), daemon=True)
         delayed.start()
-        wait_until(lambda: own.counters.calls == 1, 5, "the delayed receipt to reach the emulator")
+        eventually(lambda: own.counters.calls == 1, "the delayed receipt to reach the emulator", timeout=5)
         stopping = time.monotonic()
     delayed.join(10)
 

@@ -18,8 +18,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from pytest_opticserp import KktAdapter, eventually, http_client
 from opticserp_tools.load import main, run_load
+from opticserp_tools.load.options import LoadOptions, cli_fields
+from pytest_opticserp import KktAdapter, eventually, http_client
+from pytest_opticserp.executors.base import ServerProcess
 
 GENEROUS_MS = "10000"
 LOAD_ADAPTER = pytest.mark.kkt_adapter(redis=False, buffer_max_size=100_000)
@@ -104,9 +106,8 @@ def test_distributed_locust_runs_a_master_and_two_workers(kkt_adapter: KktAdapte
 
 def test_ctrl_c_stops_every_process_the_runner_started(tmp_path: Path) -> None:
     output = tmp_path / "runner.out"
-    with output.open("w") as out:
-        runner = subprocess.Popen([sys.executable, "-m", "opticserp_tools.load", "-u", "2", "-t", "60s",
-                                   "--report-dir", str(tmp_path)], stdout=out, stderr=subprocess.STDOUT, text=True)
+    runner = ServerProcess("opticserp load", [sys.executable, "-m", "opticserp_tools.load", "-u", "2", "-t", "60s",
+                                              "--report-dir", str(tmp_path)], logfile=output).start()
     try:
         printed = eventually(lambda: "started Locust" in (text := output.read_text()) and text,
                              "the runner to start its stack and Locust", output.read_text, timeout=45)
@@ -116,15 +117,24 @@ def test_ctrl_c_stops_every_process_the_runner_started(tmp_path: Path) -> None:
         eventually(lambda: http_client.get(f"{adapter.group(1)}/v1/kkt/buffer/status").json()["synced_count"] > 0,
                    "Locust's receipts to reach the OFD through the adapter", timeout=30)
 
-        runner.send_signal(signal.SIGINT)
-        runner.wait(timeout=30)
+        runner.signal_group(signal.SIGINT)  # Ctrl-C in a terminal reaches the whole foreground group
+        returncode = runner.wait(timeout=30)
     finally:
-        if runner.poll() is None:  # it did not stop on Ctrl-C: the test fails below, and leaves nothing behind
-            runner.kill()
-            runner.wait()
+        if runner.running():  # it did not stop on Ctrl-C: the test fails below, and leaves nothing behind
+            runner.stop()
             for pid in started_pids(output.read_text()).values():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
 
-    assert runner.returncode == 130, output.read_text()
+    assert returncode == 130, output.read_text()
     assert not [name for name, pid in pids.items() if psutil.pid_exists(pid)], f"left running: {pids}"
+
+
+@pytest.mark.parametrize(("option", "value"), [("--print-delay", "500-200"), ("--duration", "soon"), ("--users", "x")])
+def test_a_wrong_option_value_exits_2_naming_the_option(option: str, value: str, capsys) -> None:
+    assert main([option, value]) == 2
+    assert option in capsys.readouterr().err
+
+
+def test_every_option_but_the_adapters_extra_environment_is_on_the_command_line() -> None:
+    assert set(LoadOptions.model_fields) - set(cli_fields()) == {"adapter_env"}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_opticserp.executors.base import wait_until
 from pytest_opticserp.executors.postgresql import runtime_parent, sweep_abandoned_clusters
+from pytest_opticserp.waiting import eventually
 
 from .support import RECORD_SERVER_PROCESSES, clusters_owned_by, recorded_processes, still_running
 
@@ -59,8 +59,8 @@ def test_nothing_is_left_running_after_the_session_gets_sigint(
             [sys.executable, "-m", "pytest", *inner_args], stdin=subprocess.DEVNULL, stdout=log, stderr=log
         )
         try:
-            wait_until(lambda: (pytester.path / "servers.json").exists() or session.poll() is not None, 60,
-                       lambda: "the inner session did not start its servers within 60 s")
+            eventually(lambda: (pytester.path / "servers.json").exists() or session.poll() is not None,
+                       "the inner session to start its servers", timeout=60)
             session.send_signal(signal.SIGINT)
             session.wait(60)
         finally:
@@ -82,8 +82,8 @@ def test_a_cluster_left_by_a_killed_session_is_swept_away_by_the_next(
     session = pytester.popen([sys.executable, "-m", "pytest", *inner_args], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_until(lambda: (pytester.path / "servers.json").exists() or session.poll() is not None, 60,
-                   lambda: "the inner session did not start its servers within 60 s")
+        eventually(lambda: (pytester.path / "servers.json").exists() or session.poll() is not None,
+                   "the inner session to start its servers", timeout=60)
     finally:
         session.kill()
         session.wait()

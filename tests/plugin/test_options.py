@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import traceback
+
 import pytest
 
+from pytest_opticserp import backends
 from pytest_opticserp.config import settings_for
 
 PUBLIC_FIXTURES = [
@@ -80,7 +84,44 @@ def test_the_report_header_says_which_backend_serves_each_service(
 ) -> None:
     result = pytester.runpytest(*inner_args, "--opticserp-backend=local")
 
-    result.stdout.fnmatch_lines(["opticserp: redis local (*redis-server *), postgresql local (*, *)"])
+    result.stdout.fnmatch_lines(["opticserp: redis local (*redis-server), postgresql local (*bin)"])
+
+
+def test_the_report_header_starts_no_process_and_asks_no_docker_engine(
+    pytester: pytest.Pytester, inner_args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[object] = []
+    real_popen = subprocess.Popen
+
+    class RecordingPopen(real_popen):  # type: ignore[misc, valid-type]
+        """Records what the plugin starts (other plugins, such as pytest-benchmark's header, may run git)."""
+
+        def __init__(self, args: object, *rest: object, **kwargs: object) -> None:
+            if any("pytest_opticserp" in frame.filename for frame in traceback.extract_stack()):
+                started.append(args)
+            super().__init__(args, *rest, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
+    monkeypatch.setattr(backends, "docker_unavailable_reason", lambda: started.append("docker ping"))
+    backends._choose.cache_clear()  # what the outer session found must not hide a check the header would make
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+
+    result = pytester.runpytest(*inner_args)  # in this process, so the recorder sees what the header runs
+
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([
+        "opticserp: plugin * (services are checked, and their versions shown, when they start)",
+        "opticserp: redis *, postgresql *",
+    ])
+    assert started == []
+
+
+def test_the_version_is_shown_when_the_service_starts(pytester: pytest.Pytester, inner_args: list[str]) -> None:
+    pytester.makepyfile("def test_uses_redis(opticserp_redis):\n    pass\n")
+
+    result = pytester.runpytest(*inner_args, "--opticserp-backend=local")
+
+    result.stdout.fnmatch_lines(["opticserp: redis local (*redis-server [0-9]*) ready in * s"])
 
 
 def test_the_report_header_shows_external_urls_without_their_password(

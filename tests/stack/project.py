@@ -27,11 +27,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from pytest_opticserp.adapter import adapter_variables
 from opticserp_tools.devstack import load_config
-from opticserp_tools.devstack.config import STACK_VARIABLES
+from opticserp_tools.devstack.config import StackSettings
 from opticserp_tools.devstack.runstate import busy
 from opticserp_tools.devstack.services import known_services
+from pytest_opticserp.adapter import adapter_variables
 from pytest_opticserp.waiting import eventually
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ def borrowed_venv(real: Path, target: Path, pyproject: Path) -> None:
 
 def stack_environment(**extra: str) -> dict[str, str]:
     """This environment without anything the stack or its services read, so only the project's files count."""
-    skipped = adapter_variables() | set(STACK_VARIABLES) | {"VIRTUAL_ENV"}
+    skipped = adapter_variables() | StackSettings.variables() | {"VIRTUAL_ENV"}
     environment = {
         name: value for name, value in os.environ.items()
         if name not in skipped and not name.startswith(("MOCK_OFD_", "MOCK_ODOO_", "PG", "PYTEST_"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from emulators.serving import ServerThread
 from kkt_adapter.settings import load_settings
 from pytest_opticserp import http_client
 from pytest_opticserp.executors.opticserp import OpticserpProcess
+from pytest_opticserp.ports import reserve_port, shared_port_dir
 from tests.stack.project import REPOSITORY
 
 COMPOSE_FILE = REPOSITORY / "docker-compose.dev.yml"
@@ -49,21 +49,20 @@ def services(compose) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def adapter(tmp_path_factory) -> Iterator[OpticserpProcess]:
+def adapter(tmp_path_factory, pytestconfig) -> Iterator[OpticserpProcess]:
     """A real `opticserp adapter` process on a free port (in-process OFD, no heartbeats)."""
     workdir = tmp_path_factory.mktemp("adapter")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    reservation = reserve_port(shared_port_dir(pytestconfig, tmp_path_factory), "adapter")
+    port = reservation.port
     env = {"BUFFER_DB_PATH": str(workdir / "buffer.db"), "OFD_MODE": "mock", "MOCK_ODOO_URL": "", "REDIS_URL": "",
            "KKT_PRINT_DELAY_MIN_MS": "0", "KKT_PRINT_DELAY_MAX_MS": "0"}
     process = OpticserpProcess("adapter", ["adapter", "--port", str(port)], port=port, health_path="/v1/health",
                                logfile=workdir / "adapter.log", env=env, cwd=workdir)
-    process.start()
     try:
-        yield process
+        yield process.start()
     finally:
         process.stop()
+        reservation.release()
 
 
 @pytest.fixture(scope="module")

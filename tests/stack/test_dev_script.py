@@ -2,46 +2,42 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import threading
 
 import pytest
 
 from pytest_opticserp import http_client
+from pytest_opticserp.executors.base import ServerProcess
 from pytest_opticserp.waiting import eventually
 from tests.stack.project import stopped_at_exit
 
 pytestmark = pytest.mark.xdist_group("devstack")
 
 
-def test_dev_up_streams_the_logs_until_ctrl_c_then_stops_every_service(project, stack_ports) -> None:
+def test_dev_up_streams_the_logs_until_ctrl_c_then_stops_every_service(project, stack_ports, tmp_path) -> None:
     with stopped_at_exit(project):
-        process = subprocess.Popen(["./dev", "up"], cwd=project.root, env=project.env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)  # type: ignore[arg-type]
-        reader.start()
+        dev_up = ServerProcess("./dev up", ["./dev", "up"], logfile=tmp_path / "dev-up.log", cwd=project.root,
+                               env=project.env).start()
+
+        def output() -> str:
+            return dev_up.logfile.read_text(errors="replace")
+
         try:
-            eventually(lambda: any("Streaming their logs" in line for line in lines), "the stack to come up",
-                       lambda: "".join(lines), timeout=60)
+            eventually(lambda: "Streaming their logs" in output(), "the stack to come up", output, timeout=60)
             project.remember_pids()
             http_client.get("http://localhost:8000/v1/health")
-            eventually(lambda: any(line.startswith("adapter    | ") and "GET /v1/health" in line for line in lines),
-                       "the adapter's log line for that request", lambda: "".join(lines[-5:]))
+            eventually(lambda: any(line.startswith("adapter    | ") and "GET /v1/health" in line
+                                   for line in output().splitlines()),
+                       "the adapter's log line for that request", lambda: output()[-500:])
 
-            os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-            exit_code = process.wait(timeout=60)
+            dev_up.signal_group(signal.SIGINT)  # what Ctrl-C in the terminal does
+            exit_code = dev_up.wait(60)
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        reader.join(timeout=10)
+            dev_up.stop()
         leftovers = project.processes()
 
-    output = "".join(lines)
-    assert exit_code == 0, output
-    assert "All 4 services healthy" in output
-    assert output.rstrip().endswith("Stopped."), output[-500:]
+    text = output()
+    assert exit_code == 0, text
+    assert "All 4 services healthy" in text
+    assert text.rstrip().endswith("Stopped."), text[-500:]
     assert leftovers == []

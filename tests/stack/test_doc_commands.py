@@ -14,17 +14,16 @@ Markers and output conventions: see `doc_commands`. Under xdist the stack tests 
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
 import signal
-import subprocess
-import threading
 import time
+import uuid
 
 import pytest
 
+from pytest_opticserp.executors.base import ServerProcess
 from pytest_opticserp.waiting import eventually
 from tests.stack.doc_commands import (
     SKIP_REASONS,
@@ -121,23 +120,21 @@ def unmet(command: Command, output: str) -> str | None:
 def follow(command: Command, project: Project) -> None:
     """Start a command that keeps running, wait for its first output (or the text it is to print), then
     Ctrl-C it; it must exit cleanly."""
-    process = subprocess.Popen(["bash", "-c", command.text], cwd=project.root, env=project.env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)  # type: ignore[arg-type]
-    reader.start()
+    log = project.root.parent / f"follow-{uuid.uuid4().hex[:8]}.log"  # beside the project, not in it
+    process = ServerProcess(command.text, ["bash", "-c", command.text], logfile=log, cwd=project.root,
+                            env=project.env).start()
+
+    def output() -> str:
+        return log.read_text(errors="replace")
+
     try:
         awaited = f"{command.where}: {command.until or 'output'} from `{command.text}`"
-        eventually(lambda: lines and command.until in "".join(lines), awaited, lambda: "".join(lines),
-                   timeout=FOLLOW_TIMEOUT)
-        os.killpg(process.pid, signal.SIGINT)
-        code = process.wait(timeout=FOLLOW_TIMEOUT)
+        eventually(lambda: (text := output()) and command.until in text, awaited, output, timeout=FOLLOW_TIMEOUT)
+        process.signal_group(signal.SIGINT)  # what Ctrl-C in the terminal does
+        code = process.wait(FOLLOW_TIMEOUT)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        reader.join(timeout=10)
-    assert code == 0, f"{command.where}: `{command.text}` exited with {code} on Ctrl-C:\n{''.join(lines)}"
+        process.stop()
+    assert code == 0, f"{command.where}: `{command.text}` exited with {code} on Ctrl-C:\n{output()}"
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)

@@ -8,9 +8,9 @@ from dotenv import dotenv_values
 
 from emulators.faults import FaultSettings
 from kkt_adapter.settings import Settings, load_settings
-from pytest_opticserp.adapter import adapter_variables
 from opticserp_tools.devstack import load_config
-from opticserp_tools.devstack.config import STACK_VARIABLES
+from opticserp_tools.devstack.config import StackSettings
+from pytest_opticserp.adapter import adapter_variables
 from tests.stack.project import REPOSITORY
 
 ENV_DEV = REPOSITORY / ".env.dev"
@@ -35,17 +35,8 @@ def variables() -> dict[str, bool]:
 
 
 def emulator_variables() -> set[str]:
-    """The names FaultSettings.from_env asks for, found by asking it."""
-    asked: set[str] = set()
-
-    class Recording(dict):
-        def get(self, key, default=None):  # type: ignore[no-untyped-def]
-            asked.add(key)
-            return super().get(key, default)
-
-    for prefix in ("MOCK_OFD_", "MOCK_ODOO_"):
-        FaultSettings.from_env(Recording(), prefix)
-    return asked
+    """The variables the emulators' settings model declares, for the OFD and the Odoo API."""
+    return FaultSettings.variables("MOCK_OFD_") | FaultSettings.variables("MOCK_ODOO_")
 
 
 def test_the_guides_configuration_check_prints_the_seeds_lines_in_order(project) -> None:
@@ -57,7 +48,7 @@ def test_the_guides_configuration_check_prints_the_seeds_lines_in_order(project)
 
 
 def test_every_variable_in_env_dev_is_read_by_something() -> None:
-    readers = adapter_variables() | emulator_variables() | set(STACK_VARIABLES) | READ_BY_PYTHON
+    readers = adapter_variables() | emulator_variables() | StackSettings.variables() | READ_BY_PYTHON
 
     assert set(variables()) - readers == set()
 
@@ -74,7 +65,7 @@ def test_every_emulator_and_stack_variable_is_in_env_dev() -> None:
     listed = set(variables())
 
     assert emulator_variables() <= listed
-    assert set(STACK_VARIABLES) - listed <= {"OFD_URL", "ODOO_API_URL"}, "aliases named in comments only"
+    assert StackSettings.variables() - listed <= {"OFD_URL", "ODOO_API_URL"}, "aliases named in comments only"
 
 
 def test_every_variable_has_a_comment_above_it_or_its_group() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from pytest_opticserp import http_client
 from opticserp_tools.devstack import load_config
+from pytest_opticserp import http_client
 from tests.stack.project import Project, stopped_at_exit
 
 pytestmark = pytest.mark.xdist_group("devstack")

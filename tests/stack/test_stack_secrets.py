@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -11,26 +10,26 @@ from opticserp_tools.devstack import load_config
 from opticserp_tools.devstack.config import StackConfigError
 from opticserp_tools.devstack.services import Probe, probe_headers
 from pytest_opticserp.executors.opticserp import OpticserpProcess
+from pytest_opticserp.ports import reserve_port, shared_port_dir
 
 SECRET = "s3cret-pw"
 TOKEN = "stack-t0ken"
 
 
 @pytest.fixture
-def adapter_with_token(tmp_path) -> Iterator[OpticserpProcess]:
+def adapter_with_token(tmp_path, pytestconfig, tmp_path_factory) -> Iterator[OpticserpProcess]:
     """A real `opticserp adapter` process requiring TOKEN (in-process OFD, no heartbeats, no Redis)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    reservation = reserve_port(shared_port_dir(pytestconfig, tmp_path_factory), "adapter")
+    port = reservation.port
     env = {"BUFFER_DB_PATH": str(tmp_path / "buffer.db"), "OFD_MODE": "mock", "MOCK_ODOO_URL": "", "REDIS_URL": "",
            "KKT_PRINT_DELAY_MIN_MS": "0", "KKT_PRINT_DELAY_MAX_MS": "0", "KKT_API_TOKEN": TOKEN}
     process = OpticserpProcess("adapter", ["adapter", "--port", str(port)], port=port, health_path="/v1/health",
                                logfile=tmp_path / "adapter.log", env=env, cwd=tmp_path)
-    process.start()
     try:
-        yield process
+        yield process.start()
     finally:
         process.stop()
+        reservation.release()
 
 
 def test_status_shows_the_adapters_details_with_the_token_from_the_settings(project, adapter_with_token) -> None:

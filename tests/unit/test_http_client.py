@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 
 import httpx
 import pytest
 
 from pytest_opticserp import http_client
+from pytest_opticserp.ports import refusing_port
 
 
 def test_every_client_gets_the_same_tls_context() -> None:
@@ -23,10 +23,8 @@ def test_the_shared_context_verifies_certificates_and_host_names() -> None:
 
 
 def test_a_get_to_a_closed_port_is_a_connect_error() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))  # bound but not listening: connections are refused
-        with pytest.raises(httpx.ConnectError):
-            http_client.get(f"http://127.0.0.1:{sock.getsockname()[1]}/", timeout=2)
+    with refusing_port() as port, pytest.raises(httpx.ConnectError):
+        http_client.get(f"http://127.0.0.1:{port}/", timeout=2)
 
 
 def test_ssl_cert_file_is_honoured_as_httpx_does(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -1,0 +1,117 @@
+"""A run's verdict and its summary: the targets checked against what Locust measured, as lines to print."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from opticserp_tools.load.locust_run import LocustRun
+from opticserp_tools.load.options import LoadOptions
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    met: bool
+    measured: str
+
+
+@dataclass
+class LoadResult:
+    options: LoadOptions
+    target: str
+    adapter: LocustRun
+    noop: LocustRun | None
+    checks: list[Check]
+    started: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.met for check in self.checks)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    @property
+    def noop_ratio(self) -> float | None:
+        if self.noop is None or self.noop.throughput_row.rps == 0:
+            return None
+        return self.adapter.throughput_row.rps / self.noop.throughput_row.rps
+
+    def summary_lines(self) -> list[str]:
+        o = self.options
+        mix = f"tasks tagged {','.join(o.tags)}" if o.tags else "receipts, status and health reads"
+        think = f", think time {o.think_time:g} s" if o.think_time else ", no think time"
+        if o.workers:
+            locust = f"; Locust master + {o.workers} workers ({self.adapter.workers_connected} connected)"
+        elif o.locust_processes > 1:
+            locust = f"; Locust --processes {o.locust_processes}"
+        else:
+            locust = "; Locust in one process"
+        users = f"{o.users} user" + ("s" if o.users != 1 else "")
+        lines = [f"opticserp load: {users} (spawn {o.rate:g}/s) for {o.seconds} s, {mix}{think}{locust}",
+                 f"target: {self.target}"]
+        lines += _table("adapter", self.adapter)
+        if self.noop is not None:
+            lines += _table(f"{o.noop_title}, same load", self.noop)
+        lines.append(f"cpu over the run, % of one core ({os.cpu_count()} cores): " + _cpu(self.adapter.cpu_percent)
+                     + (f" | no-op run: {_cpu(self.noop.cpu_percent)}" if self.noop is not None else ""))
+        low, high = o.print_delay_ms.low, o.print_delay_ms.high
+        if o.target_url is None and high > 0:
+            mean = (low + high) / 2
+            lines.append(f"register print time {low}-{high} ms (mean {mean:g} ms): one register signs at most "
+                         f"{1000 / mean:.2f} receipts/s; measured {self.adapter.throughput_row.rps:.2f}/s")
+        ratio = self.noop_ratio
+        if ratio is not None:
+            assert self.noop is not None
+            row = self.adapter.throughput_row
+            lines.append(f"adapter / no-op throughput ({row.name}): {row.rps:.1f} / "
+                         f"{self.noop.throughput_row.rps:.1f} req/s = {ratio:.2f}")
+        for check in self.checks:
+            lines.append(f"target {check.name}: {'met' if check.met else 'MISSED'} ({check.measured})")
+        files = [str(path) for run in (self.adapter, self.noop) if run is not None for path in run.report_files()]
+        lines.append("reports: " + ", ".join(files))
+        missed = sum(not check.met for check in self.checks)
+        lines.append("result: every target met" if not missed else f"result: {missed} target(s) missed")
+        return lines
+
+
+def checks(options: LoadOptions, adapter: LocustRun, noop: LocustRun | None) -> list[Check]:
+    """P95 under the target on every endpoint, no failed request, and the no-op ratio when compared."""
+    result = []
+    measured = [row for row in adapter.endpoints if row.p95 is not None]
+    if measured:
+        worst = max(measured, key=lambda row: row.p95 or 0.0)
+        result.append(Check(f"P95 < {options.p95_target_ms:g} ms",
+                            all((row.p95 or 0.0) < options.p95_target_ms for row in measured),
+                            f"worst: {worst.name} {_ms(worst.p95)} ms"))
+    else:
+        result.append(Check(f"P95 < {options.p95_target_ms:g} ms", False, "no request completed"))
+    total = adapter.aggregated
+    result.append(Check("no failed requests", total.failures == 0,
+                        f"{total.failures} of {total.requests} failed; see {adapter.csv_prefix}_failures.csv"
+                        if total.failures else f"0 of {total.requests}"))
+    if noop is not None:
+        ratio = adapter.throughput_row.rps / noop.throughput_row.rps if noop.throughput_row.rps else 0.0
+        result.append(Check(f"throughput >= {options.min_noop_ratio:.0%} of the {options.noop_title}'s",
+                            ratio >= options.min_noop_ratio, f"{ratio:.0%}"))
+    return result
+
+
+def _table(title: str, run: LocustRun) -> list[str]:
+    lines = [f"{title:<40}{'requests':>9}{'failed':>8}{'req/s':>9}{'p50':>7}{'p95':>7}{'p99':>7}  ms"]
+    for row in (*run.endpoints, run.aggregated):
+        name = "all requests" if row.name == "Aggregated" else row.name
+        lines.append(f"  {name:<38}{row.requests:>9}{row.failures:>8}{row.rps:>9.1f}"
+                     f"{_ms(row.p50):>7}{_ms(row.p95):>7}{_ms(row.p99):>7}")
+    return lines
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _cpu(percent: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {value:.0f}" for name, value in percent.items())
