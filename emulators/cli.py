@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from emulators.faults import FaultSettings, SettingsError
-from emulators.serving import serve
+from emulators.serving import header_limits, serve
+from fiscal.http_limits import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT
 
 app = typer.Typer(help="Run an emulator (OFD, Odoo API, network fault proxy) standalone.", no_args_is_help=True)
 
@@ -16,6 +17,8 @@ HOST_HELP = "Interface to bind; loopback unless you mean to expose it."
 ALLOWED_HOST_HELP = ("A Host name the admin endpoints answer besides loopback and --host (repeat for more; "
                      "* answers any). Against DNS rebinding: see emulators/_guard.py.")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+MaxHeaderBytes = Annotated[int, typer.Option(min=1024, max=1024 * 1024, help="Longer request line + headers get 431.")]
+MaxHeaderCount = Annotated[int, typer.Option(min=1, max=10_000, help="More header lines get 431.")]
 
 
 def _check_log_level(value: str) -> str:
@@ -38,6 +41,8 @@ def ofd(
     port: int = typer.Option(9000, min=1, max=65535),
     log_level: str = typer.Option("info", callback=_check_log_level),
     allowed_host: Annotated[list[str] | None, typer.Option(help=ALLOWED_HOST_HELP)] = None,
+    max_header_bytes: MaxHeaderBytes = DEFAULT_MAX_HEADER_BYTES,
+    max_header_count: MaxHeaderCount = DEFAULT_MAX_HEADER_COUNT,
 ) -> None:
     """The OFD emulator (/ofd/v1/...).
 
@@ -48,7 +53,8 @@ def ofd(
 
     state = OfdState(_fault_settings("MOCK_OFD_"))
     application = create_app(state, bind_host=host, allowed_hosts=allowed_host or ())
-    serve(application, host=host, port=port, log_level=log_level, on_shutdown=state.faults.release_held)
+    serve(application, host=host, port=port, log_level=log_level, on_shutdown=state.faults.release_held,
+          http=header_limits(max_header_bytes, max_header_count))
 
 
 @app.command("odoo-api")
@@ -57,6 +63,8 @@ def odoo_api(
     port: int = typer.Option(8070, min=1, max=65535),
     log_level: str = typer.Option("info", callback=_check_log_level),
     allowed_host: Annotated[list[str] | None, typer.Option(help=ALLOWED_HOST_HELP)] = None,
+    max_header_bytes: MaxHeaderBytes = DEFAULT_MAX_HEADER_BYTES,
+    max_header_count: MaxHeaderCount = DEFAULT_MAX_HEADER_COUNT,
 ) -> None:
     """The Odoo API emulator (/api/v1/..., heartbeats).
 
@@ -66,7 +74,8 @@ def odoo_api(
 
     state = OdooApiState(_fault_settings("MOCK_ODOO_"))
     application = create_app(state, bind_host=host, allowed_hosts=allowed_host or ())
-    serve(application, host=host, port=port, log_level=log_level, on_shutdown=state.faults.release_held)
+    serve(application, host=host, port=port, log_level=log_level, on_shutdown=state.faults.release_held,
+          http=header_limits(max_header_bytes, max_header_count))
 
 
 @app.command("netfault")
@@ -78,6 +87,8 @@ def netfault(
     seed: int | None = typer.Option(None, help="Seed for latency jitter, to replay a run."),
     log_level: str = typer.Option("info", callback=_check_log_level),
     allowed_host: Annotated[list[str] | None, typer.Option(help=ALLOWED_HOST_HELP)] = None,
+    max_header_bytes: MaxHeaderBytes = DEFAULT_MAX_HEADER_BYTES,
+    max_header_count: MaxHeaderCount = DEFAULT_MAX_HEADER_COUNT,
 ) -> None:
     """A TCP fault proxy with Toxiproxy-like toxics.
 
@@ -96,4 +107,4 @@ def netfault(
             err=True,
         )
         serve(create_admin_app(proxy, bind_host=host, allowed_hosts=allowed_host or ()), host=host, port=admin_port,
-              log_level=log_level)
+              log_level=log_level, http=header_limits(max_header_bytes, max_header_count))

@@ -16,15 +16,21 @@ from typing import Any
 
 import uvicorn
 
-from fiscal.http_limits import limited_protocol
+from fiscal.http_limits import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, limited_protocol
 
 
 def _header_refusal(problem: str) -> dict[str, Any]:
     return {"status": "error", "field": "headers", "message": problem}
 
 
-# Header size and count capped (16 KiB, 100 lines), refused with 431 in the emulators' error shape.
-HTTP_PROTOCOL = limited_protocol(error_body=_header_refusal)
+def header_limits(max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+                  max_header_count: int = DEFAULT_MAX_HEADER_COUNT) -> type[asyncio.Protocol]:
+    """The HTTP protocol with these caps on header size and count, refused with 431 in the emulators' shape."""
+    return limited_protocol(max_header_bytes, max_header_count, error_body=_header_refusal)
+
+
+# By default 16 KiB and 100 lines; the CLI's --max-header-bytes / --max-header-count change them.
+HTTP_PROTOCOL = header_limits()
 
 # Requests still running this long after a stop is asked for are cancelled (their connections dropped).
 GRACEFUL_SHUTDOWN_SECONDS = 5
@@ -55,9 +61,10 @@ class Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def serve(app: Any, *, host: str, port: int, log_level: str, on_shutdown: Callable[[], None] | None = None) -> None:
+def serve(app: Any, *, host: str, port: int, log_level: str, on_shutdown: Callable[[], None] | None = None,
+          http: type[asyncio.Protocol] = HTTP_PROTOCOL) -> None:
     """Serve `app` in the foreground until a signal stops it (the standalone emulators' `uvicorn.run`)."""
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, http=HTTP_PROTOCOL,
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, http=http,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     try:
         Server(config, on_shutdown).run()

@@ -19,23 +19,31 @@ from pytest_opticserp import EventuallyTimeout, KktAdapter, eventually, http_cli
 pytestmark = [pytest.mark.power_loss, pytest.mark.kkt_adapter(ofd_max_concurrency=4)]
 
 TERMINALS = 3
-RECEIPTS_PER_TERMINAL = 15
+RECEIPTS = 45  # sold in all before the load stops; the kills fall among them
 KILLS = 3
+AFTER_LAST_KILL = 6  # receipts sold after the last restart, before the terminals close
 
 
 class Terminal(threading.Thread):
-    """A POS that retries each receipt with its key until the adapter answers, as a real one would."""
+    """A POS that retries each receipt with its key until the adapter answers, as a real one would.
+
+    It sells until the test closes it, so the load cannot run out before the last kill.
+    """
 
     def __init__(self, adapter: KktAdapter, name: str) -> None:
         super().__init__(name=name, daemon=True)
         self.adapter = adapter
-        self.keys = [f"{name}-{n}" for n in range(RECEIPTS_PER_TERMINAL)]
-        self.answers: dict[str, list[dict]] = {key: [] for key in self.keys}
+        self.answers: dict[str, list[dict]] = {}
         self.errors: list[str] = []
+        self.closing = threading.Event()
 
     def run(self) -> None:
         with http_client.client(base_url=self.adapter.url, timeout=10) as client:
-            for key in self.keys:
+            number = 0
+            while not self.closing.is_set() and not self.errors:
+                key = f"{self.name}-{number}"
+                number += 1
+                self.answers[key] = []
                 self.sell(client, key)
                 if len(self.answers[key]) == 1 and random.random() < 0.3:
                     self.sell(client, key)  # a POS that did not see the answer asks again
@@ -63,6 +71,10 @@ class Terminal(threading.Thread):
             self.errors.append(f"{key}: no answer within 60 s")
 
 
+def errors_of(terminals: list[Terminal]) -> list[str]:
+    return [error for terminal in terminals for error in terminal.errors]
+
+
 def sold(terminals: list[Terminal]) -> int:
     return sum(1 for terminal in terminals for answers in list(terminal.answers.values()) if answers)
 
@@ -76,17 +88,22 @@ def test_sigkill_under_load_loses_and_duplicates_nothing(kkt_adapter: KktAdapter
         terminal.start()
     # Random moments of the load counted in receipts sold, not seconds: a fast machine cannot sell everything
     # before the first kill and leave the test killing an idle adapter.
-    for moment in sorted(chaos.sample(range(1, TERMINALS * RECEIPTS_PER_TERMINAL), KILLS)):
-        eventually(lambda moment=moment: sold(terminals) >= moment or not any(t.is_alive() for t in terminals),
-                   f"{moment} receipts sold", lambda: sold(terminals), timeout=60)
-        assert any(t.is_alive() for t in terminals), f"seed {seed}: the load ended before the kill at {moment}"
-        kkt_adapter.restart(kill=True)
+    moments = sorted(chaos.sample(range(1, RECEIPTS - AFTER_LAST_KILL), KILLS))
+    try:
+        for moment in [*moments, RECEIPTS]:
+            eventually(lambda moment=moment: sold(terminals) >= moment or not all(t.is_alive() for t in terminals),
+                       f"{moment} receipts sold", lambda: sold(terminals), timeout=60)
+            assert all(t.is_alive() for t in terminals), f"seed {seed}: a terminal stopped: {errors_of(terminals)}"
+            if moment != RECEIPTS:
+                kkt_adapter.restart(kill=True)
+    finally:
+        for terminal in terminals:
+            terminal.closing.set()
     for terminal in terminals:
         terminal.join(90)
         assert not terminal.is_alive(), f"{terminal.name} still selling after 90 s (seed {seed})"
 
-    errors = [error for terminal in terminals for error in terminal.errors]
-    assert not errors, f"seed {seed}: {errors}"
+    assert not errors_of(terminals), f"seed {seed}: {errors_of(terminals)}"
     answers = {key: got for terminal in terminals for key, got in terminal.answers.items()}
     assert all(answers.values()), f"seed {seed}: a receipt never got a 2xx"
     changed = [key for key, got in answers.items() if any(a["fiscal"] != got[0]["fiscal"] for a in got)]

@@ -89,6 +89,18 @@ def test_sigterm_stops_the_command_at_once_while_a_delayed_request_waits(
     assert answers == [503]  # answered, not taken: the emulator went away before it took the request
 
 
+def test_the_header_limits_are_set_on_the_command_line(run_cli, free_port) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/ofd/v1/health"
+    run_cli("ofd", "--port", str(port), "--max-header-count", "20").wait_until_healthy(url)
+
+    within = http_client.get(url, headers={f"X-{n}": "y" for n in range(10)})
+    over = http_client.get(url, headers={f"X-{n}": "y" for n in range(30)})
+
+    assert within.status_code == 200
+    assert over.status_code == 431 and over.json()["status"] == "error", over.text
+
+
 def test_the_odoo_api_command_serves_the_seed_health(run_cli, free_port) -> None:
     port = free_port()
     run_cli("odoo-api", "--port", str(port)).wait_until_healthy(f"http://127.0.0.1:{port}/api/v1/health")
