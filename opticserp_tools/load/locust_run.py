@@ -141,8 +141,16 @@ def _locust_process(name: str, command: list[str], log: Path) -> ServerProcess:
 
 
 def _token_passed_on() -> dict[str, str]:
-    """The adapter's API token, for a run against an adapter that asks for one (`--url`); harmless otherwise."""
-    token = os.environ.get("KKT_API_TOKEN", "")
+    """The adapter's API token, for a run against an adapter that asks for one (`--url`); harmless otherwise.
+
+    Read where `opticserp status` reads it (the environment, then .env and .env.dev), so both reach the stack.
+    """
+    from opticserp_tools.devstack import StackConfigError, load_config
+
+    try:
+        token = load_config().environ.get("KKT_API_TOKEN", "")
+    except StackConfigError:  # a stack setting is wrong; the load run does not need the stack's settings
+        token = os.environ.get("KKT_API_TOKEN", "")
     return {"KKT_API_TOKEN": token} if token.strip() else {}
 
 

@@ -138,3 +138,17 @@ def test_a_wrong_option_value_exits_2_naming_the_option(option: str, value: str,
 
 def test_every_option_but_the_adapters_extra_environment_is_on_the_command_line() -> None:
     assert set(LoadOptions.model_fields) - set(cli_fields()) == {"adapter_env"}
+
+
+def test_the_token_for_locust_is_read_where_opticserp_status_reads_it(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from opticserp_tools.load.locust_run import _token_passed_on
+
+    monkeypatch.delenv("KKT_API_TOKEN", raising=False)
+    (tmp_path / ".env.dev").write_text("KKT_ADAPTER_PORT=8000\n")
+    (tmp_path / ".env").write_text("KKT_API_TOKEN=from-dot-env\n")
+    monkeypatch.chdir(tmp_path)
+    assert _token_passed_on() == {"KKT_API_TOKEN": "from-dot-env"}
+
+    monkeypatch.setenv("KKT_API_TOKEN", "from-the-environment")
+    assert _token_passed_on() == {"KKT_API_TOKEN": "from-the-environment"}
