@@ -9,13 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__
-from .api import delivery, receipts, status
+from .api import delivery, receipts, shift, status
 from .api.access import AccessGuard, document_access_answers
 from .api.errors import BodySizeLimit, install_error_handlers
+from .api.json_body import document_bodies
 from .components import Components, build_driver, build_ofd
 from .drivers.base import KktDriver
 from .health import heartbeat_snapshot
 from .hlc import wall_clock_ms
+from .receipt import ReceiptIn
 from .settings import Settings
 
 
@@ -50,7 +52,8 @@ def create_app(settings: Settings, *, driver: KktDriver | None = None,
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(AccessGuard, allowed_hosts=settings.allowed_hosts, token=settings.kkt_api_token)
     app.include_router(receipts.router)
-    receipts.document_receipt_body(app)
+    app.include_router(shift.router)
+    document_bodies(app, {"ReceiptIn": ReceiptIn, "ShiftCallIn": shift.ShiftCallIn})
     app.include_router(status.router)
     app.include_router(delivery.router)
     document_access_answers(app)

@@ -7,6 +7,10 @@ guide's inspection queries (`receipts` with `status` and `created_at`, `dlq`).
 Statuses: `fiscalizing` (stored, the register is signing it), `pending` (signed, not yet at the OFD),
 `synced` (the OFD acknowledged it), `dlq` (given up on; see the `dlq` table for why). Pending receipts
 leave in HLC order (`hlc`), each no earlier than its `next_attempt_at` (the stored retry backoff).
+
+Two smaller tables serve the register (operations.py): `operations`, the answers to register calls other than
+receipts under their idempotency keys, and `fn_acknowledgements`, the documents the OFD confirmed that the FN
+has not been told of yet (filled in the transaction that marks a receipt `synced`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Any, Literal
 
 from .drivers.base import FiscalData
 from .hlc import wall_clock_ms
+from .idempotency import KeyTaken
+from .operations import ACKNOWLEDGEMENTS_SCHEMA, OPERATIONS_SCHEMA, AcknowledgementStore, OperationStore
 from .sqlite import SqliteWorker
 
 SCHEMA = """
@@ -78,6 +84,8 @@ CREATE TABLE IF NOT EXISTS dlq (
 );
 """
 
+SCHEMA += OPERATIONS_SCHEMA + ACKNOWLEDGEMENTS_SCHEMA
+
 UNDELIVERED = ("fiscalizing", "pending")
 COUNTED = ("fiscalizing", "pending", "synced", "failed", "dlq")  # failed: pending with a failed attempt
 
@@ -105,10 +113,6 @@ class BufferFull(Exception):
     def __init__(self, capacity: int) -> None:
         super().__init__(f"the receipt buffer holds {capacity} undelivered receipts, its capacity")
         self.capacity = capacity
-
-
-class KeyTaken(Exception):
-    """Another process stored a receipt under this idempotency key first."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,8 @@ class ReceiptBuffer:
         self.path = path
         self._wall_ms = wall_ms
         self._db = SqliteWorker(path, SCHEMA, name="buffer")
+        self.operations = OperationStore(self._db, self._now)
+        self.fn_acknowledgements = AcknowledgementStore(self._db)
 
     def _now(self) -> str:
         return utc_text(self._wall_ms())
@@ -307,11 +313,15 @@ class ReceiptBuffer:
             now = self._now()
             for outcome in outcomes:
                 if outcome.kind == "synced":
-                    conn.execute(
+                    signed = conn.execute(
                         "UPDATE receipts SET status = 'synced', attempts = attempts + 1, last_error = NULL,"
-                        " ofd_ack = ?, synced_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+                        " ofd_ack = ?, synced_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'"
+                        " RETURNING fn_serial, fiscal_doc_number",
                         (json.dumps(outcome.ack, ensure_ascii=False), now, now, outcome.receipt_id),
-                    )
+                    ).fetchone()
+                    if signed is not None:  # listed for the FN in this transaction; acks.py tells it afterwards
+                        conn.execute("INSERT OR IGNORE INTO fn_acknowledgements (fn_serial, fiscal_doc_number,"
+                                     " synced_at) VALUES (?, ?, ?)", (signed[0], signed[1], now))
                 elif outcome.kind == "retry":
                     conn.execute(
                         "UPDATE receipts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"

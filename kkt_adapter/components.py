@@ -12,10 +12,11 @@ from importlib.metadata import entry_points
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .acks import FnAcknowledgements
 from .breaker import CircuitBreaker
 from .buffer import ReceiptBuffer
 from .drivers.base import KktDriver
-from .drivers.mock import MockKkt
+from .drivers.mock import MockKkt, new_fn_serial
 from .heartbeat import Heartbeat
 from .hlc import HybridLogicalClock, Timestamp, wall_clock_ms
 from .lock import SyncLock
@@ -24,6 +25,7 @@ from .network import NetworkMonitor
 from .ofd_client import HttpOfd, Ofd
 from .service import FiscalService
 from .settings import ConfigurationError, Settings
+from .shifts import ShiftService
 from .sync import RetryPolicy, SyncWorker
 from .vat import tag_table
 
@@ -35,14 +37,14 @@ def build_driver(settings: Settings) -> KktDriver:
             "use KKT_MODE=mock"
         )
     zone = ZoneInfo(settings.kkt_timezone)
-    offset = timedelta(seconds=settings.kkt_clock_offset_seconds)
+    offset = timedelta(seconds=settings.register_clock_offset_seconds)
     return MockKkt(
         settings.fn_state_path,
         sign_key=settings.kkt_sign_key.get_secret_value().encode(),
         kkt_reg_number=settings.kkt_reg_number,
-        fn_serial=settings.kkt_fn_serial,
         print_delay=settings.print_delay_seconds,
         clock=lambda: datetime.now(zone) + offset,
+        config=settings.fn_config(settings.kkt_fn_serial or new_fn_serial()),
     )
 
 
@@ -81,6 +83,7 @@ class Components:
     lock: SyncLock
     worker: SyncWorker
     metrics: Metrics
+    shifts: ShiftService
     heartbeat: Heartbeat | None = None
 
     @classmethod
@@ -117,6 +120,8 @@ class Components:
                                     vat_tags=tag_table(settings.vat_tag_overrides),
                                     taxation_system=settings.kkt_taxation_system, metrics=metrics)
             await service.recover()
+            shifts = ShiftService(buffer, driver)
+            await shifts.recover()
             ofd = ofd or build_ofd(settings)
             await ofd.open()
             stack.push_async_callback(ofd.close)
@@ -132,9 +137,10 @@ class Components:
                 concurrency=settings.ofd_max_concurrency,
                 retry=RetryPolicy(settings.ofd_max_attempts, settings.ofd_retry_base, settings.ofd_retry_max),
                 probe_interval=settings.ofd_probe_interval, wall=wall, monotonic=monotonic,
+                acks=FnAcknowledgements(buffer.fn_acknowledgements, driver),
             )
             service.on_fiscalized = worker.wake
-            components = cls(settings, buffer, driver, service, breaker, network, ofd, lock, worker, metrics)
+            components = cls(settings, buffer, driver, service, breaker, network, ofd, lock, worker, metrics, shifts)
             if settings.odoo_api_url is not None and heartbeat_body is not None:
                 components.heartbeat = Heartbeat(
                     str(settings.odoo_api_url), settings.heartbeat_interval, settings.kkt_adapter_id,

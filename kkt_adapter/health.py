@@ -27,7 +27,12 @@ async def buffer_status(parts: Components) -> dict[str, Any]:
 
 
 async def health_report(parts: Components) -> tuple[dict[str, Any], bool]:
-    """The health body and whether the adapter is unhealthy (cannot take receipts)."""
+    """The health body and whether the adapter is unhealthy (its buffer or register cannot be used).
+
+    A register that answers but refuses sales (`kkt.blocked`: a shift over 24 h, the FN's 30-day limit, ...)
+    makes it `degraded`, naming why in `problems`: the adapter works and says so to the POS with each refusal;
+    someone must act on the register, and restarting the adapter would not help.
+    """
     problems: list[str] = []
     unhealthy = False
     buffer: dict[str, Any] | None = None
@@ -47,6 +52,9 @@ async def health_report(parts: Components) -> tuple[dict[str, Any], bool]:
         problems.append(f"buffer {buffer['percent_full']}% full")
     if breaker is not BreakerState.CLOSED:
         problems.append(f"circuit breaker {breaker.value}: OFD deliveries paused")
+    blocked = (kkt or {}).get("blocked")
+    if blocked:
+        problems.append(register_blocked(blocked))
     lock = parts.lock.status()
     if lock["redis"].startswith("unreachable"):
         problems.append(f"Redis {lock['redis']}; syncing under a local lock")
@@ -66,6 +74,13 @@ async def health_report(parts: Components) -> tuple[dict[str, Any], bool]:
         "ofd_mode": parts.settings.ofd_mode,
         "version": __version__,
     }, unhealthy
+
+
+def register_blocked(blocked: dict[str, Any]) -> str:
+    """Why the register refuses sales now, as a person reads it: the stable code, the device's code, the cause."""
+    device = blocked.get("device_code")
+    device_text = f", device code 0x{device:02X}" if isinstance(device, int) else ""
+    return f"the register cannot sign receipts ({blocked.get('code')}{device_text}): {blocked.get('message')}"
 
 
 async def heartbeat_snapshot(parts: Components) -> dict[str, Any]:

@@ -14,37 +14,18 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from .buffer import KeyTaken, ReceiptBuffer, StoredReceipt
+from .buffer import KeyTaken, ReceiptBuffer
 from .drivers.base import FiscalData, KktDriver, KktError
 from .hlc import HybridLogicalClock
+from .idempotency import OncePerKey, Outcome, replay
 from .metrics import Metrics
 from .money import format_rubles
 from .ofd_document import build_document
 from .receipt import FiscalRequest
 
 log = logging.getLogger(__name__)
-
-
-class IdempotencyConflict(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(
-            f"idempotency key {key!r} was already used for a different receipt; "
-            "use a new key for a new receipt, or resend the original body"
-        )
-
-
-class StillFiscalizing(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(f"the receipt with idempotency key {key!r} is being fiscalized; retry shortly")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    response: dict[str, Any]
-    replayed: bool
 
 
 def build_response(receipt_id: str, key: str, request: FiscalRequest, fiscal: FiscalData,
@@ -82,7 +63,7 @@ class FiscalService:
         self._taxation_system = taxation_system
         self._metrics = metrics
         self._new_id = new_id
-        self._in_flight: dict[str, asyncio.Future[None]] = {}
+        self._once = OncePerKey()
         self.on_fiscalized: Callable[[], None] = lambda: None
 
     async def recover(self) -> None:
@@ -99,18 +80,8 @@ class FiscalService:
 
     async def fiscalize(self, key: str, request: FiscalRequest) -> Outcome:
         """Fiscalize once per idempotency key, however many times and however concurrently it is asked."""
-        while True:
-            running = self._in_flight.get(key)
-            if running is None:
-                break
-            await asyncio.shield(running)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = done
-        try:
+        async with self._once.turn(key):
             return await self._fiscalize_once(key, request)
-        finally:
-            del self._in_flight[key]
-            done.set_result(None)
 
     async def _fiscalize_once(self, key: str, request: FiscalRequest) -> Outcome:
         fingerprint = request.fingerprint()
@@ -121,14 +92,7 @@ class FiscalService:
         except KeyTaken:  # a retry, or another process sharing the buffer stored this key first
             stored = await self._buffer.find_by_key(key)
             assert stored is not None
-            return self._replay(key, fingerprint, stored)
-
-    def _replay(self, key: str, fingerprint: str, stored: StoredReceipt) -> Outcome:
-        if stored.request_hash != fingerprint:
-            raise IdempotencyConflict(key)
-        if stored.response is None:
-            raise StillFiscalizing(key)
-        return Outcome(stored.response, replayed=True)
+            return replay(key, fingerprint, stored.request_hash, stored.response)
 
     async def _store_and_sign(self, receipt_id: str, key: str, fingerprint: str,
                               request: FiscalRequest) -> Outcome:

@@ -6,6 +6,7 @@ An invalid value stops start-up with a message naming the variable (see `load_se
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.connection import parse_url as parse_redis_url
 
+from fiscal.fn import FnConfig, inn_problem
 from fiscal.origin import HostAllowList, parse_host_list
 from fiscal.redact import redact_text, redact_url
 from fiscal.taxation import TAXATION_SYSTEMS
@@ -82,10 +84,33 @@ class Settings(BaseSettings):
     kkt_timezone: str = Field("Europe/Moscow", description="The register's local time zone.")
     kkt_clock_offset_seconds: float = Field(
         0.0, ge=-10 * 365 * 86400, le=10 * 365 * 86400,
-        description="Added to the wall clock the adapter and the mock register read: emulates a machine whose "
+        description="Added to the wall clock the adapter reads (receipts' HLC and created_at, and the mock "
+        "register's clock unless KKT_REGISTER_CLOCK_OFFSET_SECONDS says otherwise): emulates a machine whose "
         "clock is wrong or was set back.",
     )
+    kkt_register_clock_offset_seconds: float | None = Field(
+        None, ge=-10 * 365 * 86400, le=10 * 365 * 86400,
+        description="The mock register's own clock offset, when it differs from the machine's: a register keeps "
+        "its own clock, so the POS machine's clock can step back while the register's does not. Unset: "
+        "KKT_CLOCK_OFFSET_SECONDS.",
+    )
     kkt_taxation_system: int = Field(1, description="Tag 1055, one system: 1 ОСН, 2 УСН доход, 4, 8, 16, 32.")
+    kkt_user_inn: str = Field("7700000009", description="Tag 1018, the user's INN (10 or 12 digits) a new FN is "
+                              "registered with.")
+    kkt_user_name: str = Field("OpticsERP development shop", min_length=1, max_length=256,
+                               description="Tag 1048, the user's name.")
+    kkt_address: str = Field("Moscow, test street 1", min_length=1, max_length=256,
+                             description="Tag 1009, the settlement address.")
+    kkt_place: str = Field("optics shop", min_length=1, max_length=256, description="Tag 1187, the settlement place.")
+    kkt_serial: str = Field("0000000000000001", pattern=r"^[0-9A-Za-z]{1,20}$", description="Tag 1013, the KKT serial.")
+    kkt_auto_open_shift: bool = Field(True, description="A sale with no open shift opens one (the seed's curl relies "
+                                      "on it); false: it is refused with shift_closed.")
+    kkt_max_shift_hours: float = Field(24.0, gt=0, le=24, description="Hours a shift may stay open; then sales are "
+                                       "refused (shift_expired) until the POS closes it.")
+    fn_offline_limit_days: float = Field(30.0, gt=0, le=30, description="Days the FN waits for the OFD to "
+                                         "acknowledge its oldest unsent document before it blocks (fractions allowed).")
+    fn_valid_days: float = Field(456.0, gt=0, le=36 * 31, description="Days from registration to the FN's expiry.")
+    fn_storage_limit: int = Field(250_000, ge=1, description="Unacknowledged documents the FN holds before it blocks.")
     vat_tag_overrides: dict[str, int] = Field(default_factory=dict, description="JSON: rate → tag 1199.")
 
     @field_validator("odoo_api_url", "redis_url", "kkt_api_token", mode="before")
@@ -125,6 +150,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("kkt_user_inn")
+    @classmethod
+    def _inn(cls, value: str) -> str:
+        problem = inn_problem(value)
+        if problem is not None:  # the OFD checks the control digits: every document would be refused
+            raise ValueError(problem)
+        return value
+
     @field_validator("kkt_taxation_system")
     @classmethod
     def _one_taxation_system(cls, value: int) -> int:
@@ -159,8 +192,24 @@ class Settings(BaseSettings):
         return HostAllowList.for_server(self.kkt_adapter_host, parse_host_list(self.kkt_allowed_hosts))
 
     @property
+    def register_clock_offset_seconds(self) -> float:
+        if self.kkt_register_clock_offset_seconds is None:
+            return self.kkt_clock_offset_seconds
+        return self.kkt_register_clock_offset_seconds
+
+    @property
     def fn_state_path(self) -> Path:
         return self.kkt_state_path or self.buffer_db_path.with_name("mock_kkt.db")
+
+    def fn_config(self, fn_serial: str) -> FnConfig:
+        """The mock register's FN: `fn_serial` is used if the FN is new (a registered one keeps its own)."""
+        return FnConfig(
+            fn_serial=fn_serial, kkt_reg_number=self.kkt_reg_number, kkt_serial=self.kkt_serial,
+            user_inn=self.kkt_user_inn, user_name=self.kkt_user_name, address=self.kkt_address, place=self.kkt_place,
+            taxation_system=self.kkt_taxation_system, max_shift=timedelta(hours=self.kkt_max_shift_hours),
+            offline_limit=timedelta(days=self.fn_offline_limit_days), valid_for=timedelta(days=self.fn_valid_days),
+            storage_limit=self.fn_storage_limit, auto_open_shift=self.kkt_auto_open_shift,
+        )
 
     @property
     def print_delay_seconds(self) -> tuple[float, float]:

@@ -17,6 +17,9 @@ every `OFD_PROBE_INTERVAL` (a GET, never a receipt). Once the OFD is seen answer
 or any delivery it takes), receipts held only by a backoff are due at once and an open breaker lets its trial
 through: the queue moves within one probe interval of the OFD's return, not after the longest backoff.
 An OFD that answered with errors is not trusted on its health check: only a delivery shows it is back.
+
+After each batch's outcomes are committed, the register is told which of its documents the OFD confirmed
+(acks.py), so the FN's unsent count and its 30-day limit are real.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .acks import FnAcknowledgements
 from .background import BackgroundTask
 from .breaker import BreakerState, CircuitBreaker
 from .buffer import Delivery, DeliveryOutcome, ReceiptBuffer
@@ -89,8 +93,10 @@ class SyncWorker:
         probe_interval: float = 5.0,
         wall: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        acks: FnAcknowledgements | None = None,
     ) -> None:
         self._buffer = buffer
+        self._acks = acks
         self._ofd = ofd
         self._breaker = breaker
         self._network = network
@@ -168,6 +174,8 @@ class SyncWorker:
     async def _run(self, report: SyncReport, forced: bool) -> None:
         self._backlog = False
         self._backoff_until = None
+        if self._acks is not None and self._acks.outstanding:
+            await self._acks.hand_over()
         while True:
             if self._breaker.state is BreakerState.OPEN:
                 if await self._probe_while_waiting(report):
@@ -189,6 +197,8 @@ class SyncWorker:
             outcomes, failed = await self._deliver(batch, report)
             if outcomes:
                 await self._buffer.record(outcomes)
+                if self._acks is not None and any(o.kind == "synced" for o in outcomes):
+                    await self._acks.hand_over()
             if failed:
                 report.stopped_by = "OFD call failed"
                 self._answering_again = False

@@ -1,6 +1,7 @@
 """Every error the adapter returns is JSON that names the field and the problem; never a stack trace.
 
-Shape: `{"error": code, "message": summary, "errors": [{"field": ..., "problem": ...}]}`.
+Shape: `{"error": code, "message": summary, "errors": [{"field": ..., "problem": ...}]}`; a register's refusal
+adds `device_code`, the device's own code for it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fiscal.http_limits import limited_protocol
 
+from ..drivers.base import KktError
 from ..receipt import FieldProblem
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,8 @@ class ApiError(Exception):
     """An error answer; `problem` is what the error list says of `field` (the message, unless given)."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 headers: dict[str, str] | None = None, problem: str | None = None) -> None:
+                 headers: dict[str, str] | None = None, problem: str | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -38,6 +41,7 @@ class ApiError(Exception):
         self.field = field
         self.headers = headers
         self.problem = problem or message
+        self.extra = extra or {}
 
 
 class FieldError(BaseModel):
@@ -51,6 +55,32 @@ class ErrorBody(BaseModel):
     error: str
     message: str
     errors: list[FieldError]
+    device_code: int | None = Field(
+        None, description="On a register's refusal: the device's own code for it (FN 0x16 = 22, ...), or null "
+        "when the register gave none. Absent from other errors.")
+
+
+# What a register's refusal means for the POS: 409, the POS must act on the shift first; 503, the register
+# cannot sign until someone fixes the FN (its OFD backlog, its clock, the FN itself).
+REFUSAL_STATUS = {
+    "shift_closed": 409,
+    "shift_already_open": 409,
+    "shift_expired": 409,
+    "fn_offline_limit": 503,
+    "fn_expired": 503,
+    "fn_storage_full": 503,
+    "fn_closed": 503,
+    "fn_clock_before_last_document": 503,
+}
+
+
+def register_refusal(exc: KktError) -> ApiError:
+    """A KktError as the POS gets it: a known refusal under its own code, anything else as `kkt_<code>` (503)."""
+    status = REFUSAL_STATUS.get(exc.code)
+    code = exc.code if status is not None else f"kkt_{exc.code}"
+    device = f" (device code 0x{exc.device_code:02X})" if exc.device_code is not None else ""
+    return ApiError(status or 503, code, f"the register refused: {exc.message}{device}",
+                    extra={"device_code": exc.device_code})
 
 
 def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
@@ -179,7 +209,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         errors = [{"field": exc.field, "problem": exc.problem}] if exc.field else []
-        return JSONResponse(error_body(exc.code, exc.message, errors), status_code=exc.status,
+        return JSONResponse({**error_body(exc.code, exc.message, errors), **exc.extra}, status_code=exc.status,
                             headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)

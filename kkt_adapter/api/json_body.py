@@ -10,7 +10,11 @@ places, which pydantic checks before anything converts them to kopecks (tests/un
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
 
 from fiscal.origin import is_json_type
 from fiscal.strict_json import JsonRefused, loads
@@ -30,3 +34,22 @@ def parse_json_body(raw: bytes, content_type: str | None) -> Any:
         return loads(raw)
     except JsonRefused as exc:
         raise ApiError(400, "malformed_json", f"body: {exc.problem}", field="body", problem=exc.problem) from None
+
+
+def document_bodies(app: FastAPI, models: dict[str, type[BaseModel]]) -> None:
+    """Put each body model (and the models it uses) in the OpenAPI components, where the routes' bodies refer to
+    `#/components/schemas/NAME`: the routes read their bodies by hand, so FastAPI does not know of them."""
+    generate: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, model in models.items():
+                body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(body.pop("$defs", {}))
+                schemas[name] = body
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

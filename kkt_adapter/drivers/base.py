@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from fiscal.fn import Cashier  # tags 1021 / 1203: one class for the adapter and the fiscal drive model
+
 from ..receipt import FiscalRequest
 
 
@@ -29,12 +31,30 @@ class FiscalData:
 
 
 class KktError(Exception):
-    """A register refused or failed; `code` names the condition for the POS."""
+    """A register refused or failed; `code` names the condition for the POS (`shift_expired`, ...), and
+    `device_code` is the device's own code for it (FN 0x16, ...) when the register gave one."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, device_code: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.device_code = device_code
+
+
+@dataclass(frozen=True)
+class ShiftDocument:
+    """An open-shift (2) or close-shift (5, the Z report) document as the register signed it."""
+
+    fn_serial: str  # 1041
+    fiscal_doc_number: int  # 1040
+    fiscal_sign: str  # 1077
+    doc_type: int  # 2 or 5
+    shift_number: int  # 1038
+    datetime: str  # 1012
+    fields: dict[str, Any]  # the document's other fields (Z totals per operation and VAT rate, ...)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.fields, **{k: v for k, v in self.__dict__.items() if k != "fields"}}
 
 
 class KktDriver(Protocol):
@@ -48,4 +68,21 @@ class KktDriver(Protocol):
     async def find(self, ext_id: str) -> FiscalData | None:
         """The document fiscalized for `ext_id`, if the fiscal drive holds one."""
 
-    async def status(self) -> dict[str, Any]: ...
+    async def status(self) -> dict[str, Any]:
+        """The FN's state for /v1/health: shift, unsent count and oldest unsent date, and `blocked` (the
+        refusal a sale would get now, as {"code", "device_code", "message"}, or None)."""
+
+    async def open_shift(self, cashier: Cashier | None = None) -> ShiftDocument:
+        """Open a shift (document 2); KktError `shift_already_open` when one is open."""
+
+    async def close_shift(self, cashier: Cashier | None = None) -> ShiftDocument:
+        """Close the shift with a Z report (document 5) holding its totals; KktError `shift_closed` if none."""
+
+    async def x_report(self) -> dict[str, Any]:
+        """The open shift's counters so far (no fiscal document)."""
+
+    async def shift_state(self) -> dict[str, Any]:
+        """Whether a shift is open, its number, when it opened, its receipts, and whether it is over 24 h."""
+
+    async def acknowledge(self, fiscal_doc_number: int, operator_sign: str | None = None) -> None:
+        """The OFD confirmed this document: the FN stops counting it as unsent."""

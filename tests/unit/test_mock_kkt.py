@@ -1,4 +1,4 @@
-"""The emulated register: numbering, shifts, signs and the QR string."""
+"""The emulated register on the fiscal drive model: numbering, shifts, refusals, signs and the QR string."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from fiscal.fn import CLOSE_SHIFT, OPEN_SHIFT, Cashier
 from kkt_adapter.drivers.base import KktError
-from kkt_adapter.drivers.mock import DOC_CLOSE_SHIFT, DOC_OPEN_SHIFT, MockKkt
+from kkt_adapter.drivers.mock import MockKkt
 from kkt_adapter.receipt import ReceiptIn
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -43,16 +44,16 @@ async def opened(device: MockKkt) -> MockKkt:
 
 
 async def test_the_first_receipt_opens_a_shift_which_takes_a_document_number(tmp_path: Path) -> None:
-    device = await opened(kkt(tmp_path, Clock()))
+    device = await opened(kkt(tmp_path, Clock()))  # FD 1 is the registration report of the new FN
     data = await device.fiscalize(request(), "r1")
-    assert (data.fiscal_doc_number, data.shift_number, data.receipt_number) == (2, 1, 1)
+    assert (data.fiscal_doc_number, data.shift_number, data.receipt_number) == (3, 1, 1)
     await device.close()
 
 
 async def test_the_qr_string_has_the_reference_layout(tmp_path: Path) -> None:
     device = await opened(kkt(tmp_path, Clock()))
     data = await device.fiscalize(request("3943.26"), "r1")
-    assert data.qr == (f"t=20261121T100000&s=3943.26&fn=9999078900012345&i=2&fp={data.fiscal_sign}&n=1")
+    assert data.qr == (f"t=20261121T100000&s=3943.26&fn=9999078900012345&i=3&fp={data.fiscal_sign}&n=1")
     await device.close()
 
 
@@ -65,16 +66,55 @@ async def test_the_fiscal_sign_depends_on_the_key(tmp_path: Path) -> None:
     await two.close()
 
 
-async def test_a_shift_older_than_24_hours_is_closed_and_a_new_one_opened(tmp_path: Path) -> None:
+async def test_a_shift_older_than_24_hours_refuses_sales_until_the_pos_closes_it(tmp_path: Path) -> None:
+    """A real register refuses (FN 0x16); the shift is never closed behind the POS's back."""
     clock = Clock()
     device = await opened(kkt(tmp_path, clock))
     await device.fiscalize(request(), "r1")
     clock.now += timedelta(hours=24)
+    with pytest.raises(KktError) as refused:
+        await device.fiscalize(request(), "r2")
+    assert (refused.value.code, refused.value.device_code) == ("shift_expired", 0x16)
+    assert (await device.status())["blocked"]["code"] == "shift_expired"
+
+    z_report = await device.close_shift()
     data = await device.fiscalize(request(), "r2")
-    assert (data.fiscal_doc_number, data.shift_number, data.receipt_number) == (5, 2, 1)
+    assert (z_report.doc_type, z_report.fiscal_doc_number) == (CLOSE_SHIFT, 4)
+    assert (data.fiscal_doc_number, data.shift_number, data.receipt_number) == (6, 2, 1)
     status = await device.status()
-    assert status["last_fiscal_doc_number"] == 5 and status["receipts_total"] == 2
-    assert (DOC_OPEN_SHIFT, DOC_CLOSE_SHIFT) == (2, 5)
+    assert status["last_fiscal_doc_number"] == 6 and status["receipts_total"] == 2 and status["blocked"] is None
+    await device.close()
+
+
+async def test_the_pos_opens_and_closes_shifts_with_the_cashier_on_the_documents(tmp_path: Path) -> None:
+    device = await opened(kkt(tmp_path, Clock()))
+    opened_shift = await device.open_shift(Cashier("Иванова А. А.", "500100732259"))
+    with pytest.raises(KktError) as twice:
+        await device.open_shift()
+    await device.fiscalize(request("100.00"), "r1")
+    counters = await device.x_report()
+    z_report = await device.close_shift(Cashier("Иванова А. А."))
+
+    assert (opened_shift.doc_type, opened_shift.shift_number, opened_shift.fields["cashier"]) == (
+        OPEN_SHIFT, 1, "Иванова А. А.")
+    assert opened_shift.fields["cashier_inn"] == "500100732259"
+    assert twice.value.code == "shift_already_open"
+    assert counters["shift_totals"]["sale"]["total"] == 10000
+    assert z_report.fields["shift_totals"] == counters["shift_totals"]
+    assert z_report.to_dict()["fiscal_doc_number"] == 4
+    assert (await device.shift_state())["shift_open"] is False
+    await device.close()
+
+
+async def test_an_acknowledged_receipt_no_longer_counts_as_unsent(tmp_path: Path) -> None:
+    device = await opened(kkt(tmp_path, Clock()))
+    first = await device.fiscalize(request(), "r1")
+    await device.fiscalize(request(), "r2")
+    assert (await device.status())["unsent_count"] == 2  # receipts only: the adapter delivers nothing else yet
+
+    await device.acknowledge(first.fiscal_doc_number, "operator-sign")
+    status = await device.status()
+    assert (status["unsent_count"], status["oldest_unsent_fd"]) == (1, first.fiscal_doc_number + 1)
     await device.close()
 
 
@@ -84,8 +124,8 @@ async def test_numbering_survives_reopening_the_fiscal_drive(tmp_path: Path) -> 
     await device.fiscalize(request(), "r1")
     await device.close()
     device = await opened(kkt(tmp_path, clock))
-    assert (await device.fiscalize(request(), "r2")).fiscal_doc_number == 3
-    assert (await device.find("r1")).fiscal_doc_number == 2
+    assert (await device.fiscalize(request(), "r2")).fiscal_doc_number == 4
+    assert (await device.find("r1")).fiscal_doc_number == 3
     assert await device.find("unknown") is None
     await device.close()
 
@@ -123,8 +163,8 @@ async def test_an_instant_printer_signs_concurrent_receipts_with_gap_free_number
     device = await opened(kkt(tmp_path, Clock()))  # print delay 0: no device lock, commits are shared
     signed = await asyncio.gather(*(device.fiscalize(request(), f"r{i}") for i in range(40)))
     numbers = sorted(data.fiscal_doc_number for data in signed)
-    assert numbers == list(range(2, 42))  # document 1 opened the shift
+    assert numbers == list(range(3, 43))  # document 1 registered the FN, document 2 opened the shift
     assert sorted(data.receipt_number for data in signed) == list(range(1, 41))
     status = await device.status()
-    assert (status["last_fiscal_doc_number"], status["receipts_total"]) == (41, 40)
+    assert (status["last_fiscal_doc_number"], status["receipts_total"]) == (42, 40)
     await device.close()

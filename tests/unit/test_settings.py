@@ -1,5 +1,6 @@
 """Settings come from the seed's variable names, and bad values stop start-up naming the variable."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,8 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path, monkeypa
     ("SYNC_INTERVAL", "abc"), ("SYNC_INTERVAL", "0"), ("BUFFER_MAX_SIZE", "-1"), ("KKT_MODE", "hardware"),
     ("CIRCUIT_BREAKER_THRESHOLD", "0"), ("LOG_LEVEL", "loud"), ("KKT_FN_SERIAL", "123"),
     ("KKT_TIMEZONE", "Mars/Base"), ("VAT_TAG_OVERRIDES", '{"18": 1}'), ("KKT_ADAPTER_PORT", "70000"),
+    ("KKT_USER_INN", "7700000001"), ("KKT_USER_INN", "12345"), ("KKT_MAX_SHIFT_HOURS", "25"),
+    ("FN_OFFLINE_LIMIT_DAYS", "0"), ("FN_STORAGE_LIMIT", "0"), ("KKT_SERIAL", ""),
 ])
 def test_an_invalid_value_is_refused_naming_the_variable(monkeypatch: pytest.MonkeyPatch, name: str,
                                                          value: str) -> None:
@@ -72,3 +75,14 @@ def test_an_inverted_print_delay_range_is_refused(monkeypatch: pytest.MonkeyPatc
 def test_the_fiscal_drive_lives_beside_the_buffer_by_default(tmp_path: Path) -> None:
     settings = load_settings(None, buffer_db_path=tmp_path / "data" / "buffer.db")
     assert settings.fn_state_path == tmp_path / "data" / "mock_kkt.db"
+
+
+def test_the_fiscal_drives_requisites_and_limits_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"KKT_USER_INN": "500100732259", "KKT_USER_NAME": "ИП Петров", "KKT_MAX_SHIFT_HOURS": "12",
+                        "FN_OFFLINE_LIMIT_DAYS": "0.01", "FN_VALID_DAYS": "1", "FN_STORAGE_LIMIT": "10",
+                        "KKT_AUTO_OPEN_SHIFT": "false"}.items():
+        monkeypatch.setenv(name, value)
+    config = load_settings(None).fn_config("9999078900012345")
+    assert (config.user_inn, config.user_name, config.auto_open_shift) == ("500100732259", "ИП Петров", False)
+    assert (config.max_shift, config.offline_limit, config.valid_for, config.storage_limit) == (
+        timedelta(hours=12), timedelta(minutes=14.4), timedelta(days=1), 10)

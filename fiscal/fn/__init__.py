@@ -1,0 +1,25 @@
+"""The fiscal drive model every emulated register sits on (the adapter's mock driver, the serial emulator)."""
+
+from .config import FnConfig, inn_problem
+from .documents import (
+    CLOSE_FN,
+    CLOSE_SHIFT,
+    CORRECTION,
+    OPEN_SHIFT,
+    OPERATIONS,
+    RECEIPT,
+    REGISTRATION,
+    STATE_REPORT,
+    Cashier,
+    FnDocument,
+    FnItem,
+    FnReceipt,
+)
+from .drive import FiscalDrive
+from .refusals import REFUSALS, DuplicateExtId, FnRefusal
+
+__all__ = [
+    "CLOSE_FN", "CLOSE_SHIFT", "CORRECTION", "OPEN_SHIFT", "OPERATIONS", "RECEIPT", "REFUSALS", "REGISTRATION",
+    "STATE_REPORT", "Cashier", "DuplicateExtId", "FiscalDrive", "FnConfig", "FnDocument", "FnItem", "FnReceipt",
+    "FnRefusal", "inn_problem",
+]

@@ -1,0 +1,81 @@
+"""The fiscal drive's documents: what goes in (a receipt, a cashier) and what comes out (a signed document).
+
+A document's `tags` are its fields under readable names, each standing for an FFD 1.2 tag (commented where
+they are built, in `drive.py`), the style of the adapter's OFD document. Money is integer kopecks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..money import format_rubles
+
+REGISTRATION = 1
+OPEN_SHIFT = 2
+RECEIPT = 3
+CLOSE_SHIFT = 5
+CLOSE_FN = 6
+STATE_REPORT = 21
+CORRECTION = 31
+
+OPERATIONS = {1: "sale", 2: "sale_refund", 3: "expense", 4: "expense_refund"}  # tag 1054
+
+
+@dataclass(frozen=True)
+class Cashier:
+    """Tags 1021 (name) and 1203 (INN, 12 digits), on shift documents and receipts."""
+
+    name: str
+    inn: str | None = None
+
+
+@dataclass(frozen=True)
+class FnItem:
+    name: str  # 1030
+    price: int  # 1079
+    quantity: str  # 1023, with three decimals
+    sum: int  # 1043
+    vat_rate: str  # a rate name of fiscal.vat (the 1199 code is the front-end's table)
+
+
+@dataclass(frozen=True)
+class FnReceipt:
+    operation: int  # 1054, 1-4
+    items: tuple[FnItem, ...]
+    total: int  # 1020
+    cash: int = 0  # 1031
+    electronic: int = 0  # 1081
+    cashier: Cashier | None = None
+
+
+@dataclass(frozen=True)
+class FnDocument:
+    fd: int  # 1040
+    doc_type: int
+    datetime: datetime  # 1012
+    fiscal_sign: str  # 1077
+    tags: dict[str, Any]
+
+    @property
+    def qr(self) -> str:
+        """The QR string printed on a receipt."""
+        t = self.tags
+        return qr_string(self.datetime, t["total"], t["fn_serial"], self.fd, self.fiscal_sign, t["operation"])
+
+
+def fiscal_sign(key: bytes, fn_serial: str, fd: int, when: datetime, operation: int, total: int) -> str:
+    """Tag 1077 as a decimal number: a keyed hash, since the real one is computed inside the FN."""
+    message = f"{fn_serial}|{fd}|{when.isoformat()}|{operation}|{total}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return str(int.from_bytes(digest[:4], "big"))
+
+
+def qr_string(when: datetime, total: int, fn_serial: str, fd: int, sign: str, operation: int) -> str:
+    return (
+        f"t={when.strftime('%Y%m%dT%H%M%S')}&s={format_rubles(total)}"
+        f"&fn={fn_serial}&i={fd}&fp={sign}&n={operation}"
+    )
