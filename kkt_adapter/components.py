@@ -12,11 +12,13 @@ from importlib.metadata import entry_points
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fiscal.fn import FiscalDrive
+
 from .acks import FnAcknowledgements
 from .breaker import CircuitBreaker
 from .buffer import ReceiptBuffer
 from .drivers.base import KktDriver
-from .drivers.mock import MockKkt, new_fn_serial
+from .drivers.mock import MockKkt, mock_fiscal_drive, new_fn_serial
 from .heartbeat import Heartbeat
 from .hlc import HybridLogicalClock, Timestamp, wall_clock_ms
 from .lock import SyncLock
@@ -30,21 +32,34 @@ from .sync import RetryPolicy, SyncWorker
 from .vat import tag_table
 
 
+def register_clock(settings: Settings) -> Callable[[], datetime]:
+    """The mock register's own clock: its time zone, and its offset from the machine's."""
+    zone = ZoneInfo(settings.kkt_timezone)
+    offset = timedelta(seconds=settings.register_clock_offset_seconds)
+    return lambda: datetime.now(zone) + offset
+
+
+def mock_fn(settings: Settings, clock: Callable[[], datetime] | None = None) -> FiscalDrive:
+    """The mock register's fiscal drive as the adapter builds it; `clock` in place of the register's lets a test
+    harness write the drive's past (its file is `settings.fn_state_path`)."""
+    return mock_fiscal_drive(settings.fn_config(settings.kkt_fn_serial or new_fn_serial()),
+                             settings.kkt_sign_key.get_secret_value().encode(), clock or register_clock(settings))
+
+
 def build_driver(settings: Settings) -> KktDriver:
     if settings.kkt_mode == "real":
         raise ConfigurationError(
             "KKT_MODE: 'real' needs the serial register driver, which this version does not have yet; "
             "use KKT_MODE=mock"
         )
-    zone = ZoneInfo(settings.kkt_timezone)
-    offset = timedelta(seconds=settings.register_clock_offset_seconds)
+    drive = mock_fn(settings)
     return MockKkt(
         settings.fn_state_path,
         sign_key=settings.kkt_sign_key.get_secret_value().encode(),
         kkt_reg_number=settings.kkt_reg_number,
         print_delay=settings.print_delay_seconds,
-        clock=lambda: datetime.now(zone) + offset,
-        config=settings.fn_config(settings.kkt_fn_serial or new_fn_serial()),
+        clock=register_clock(settings),
+        config=drive.config,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -17,6 +17,9 @@ from pytest_opticserp import http_client
 from pytest_opticserp.executors.opticserp import OpticserpProcess
 from pytest_opticserp.receipts import ReceiptFactory
 from pytest_opticserp.waiting import eventually
+
+if TYPE_CHECKING:
+    from kkt_adapter.settings import Settings
 
 TEST_TIMINGS: dict[str, Any] = {
     "kkt_print_delay_min_ms": 0,
@@ -183,8 +186,20 @@ class KktAdapter(AdapterHelpers):
 
     @property
     def fiscal_drive_path(self) -> Path:
-        """The mock register's fiscal drive (its own SQLite file beside the buffer)."""
-        return self.workdir / "mock_kkt.db"
+        """The mock register's fiscal drive (its own SQLite file beside the buffer, unless KKT_STATE_PATH says)."""
+        path = self.config.fn_state_path
+        return path if path.is_absolute() else self.workdir / path
+
+    @property
+    def config(self) -> Settings:
+        """The adapter's own `Settings` as the process builds them: from the values it is given, every other one
+        its default (the process gets none of this process's adapter variables, and no `.env`)."""
+        from kkt_adapter.settings import Settings, load_settings
+
+        defaults = {name: field.get_default(call_default_factory=True) for name, field in Settings.model_fields.items()
+                    if not field.is_required()}
+        return load_settings(None, **{**defaults, **self.settings, "buffer_db_path": self.buffer_path,
+                                      "kkt_adapter_port": self.port, "kkt_adapter_host": self.host})
 
     def close(self) -> None:
         self.client.close()

@@ -13,7 +13,7 @@ import pytest
 from emulators.odoo_api import OdooApiEmulator
 from emulators.ofd import OfdEmulator
 from kkt_adapter import __version__
-from pytest_opticserp import _injections, _lifecycle, factories
+from pytest_opticserp import _injections, _lifecycle, factories, register_state
 from pytest_opticserp.backends import SERVICES, header_line
 from pytest_opticserp.config import register_options, settings_for
 from pytest_opticserp.factories.adapter import ADAPTERS, MARKERS_APPLIED
@@ -44,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "Redis out",
     )
     config.addinivalue_line("markers", _injections.MARKER_DESCRIPTION)
+    config.addinivalue_line("markers", register_state.MARKER_DESCRIPTION)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -126,6 +127,11 @@ def _opticserp_markers(request: pytest.FixtureRequest) -> Iterator[None]:
     if unapplied and ran and not request.node.stash.get(MARKERS_APPLIED, False):
         pytest.fail(f"@pytest.mark.{unapplied[0]} switched nothing on: the test uses no adapter fixture (made by "
                     "pytest_opticserp.factories.kkt_adapter), which is what applies it", pytrace=False)
+    marked_register = request.node.get_closest_marker(register_state.MARKER) is not None
+    if marked_register and ran and not request.node.stash.get(register_state.REGISTER_APPLIED, False):
+        pytest.fail(f"@pytest.mark.{register_state.MARKER} prepared nothing: the test uses no adapter fixture (made "
+                    "by pytest_opticserp.factories.kkt_adapter or kkt_adapter_app), which is what applies it",
+                    pytrace=False)
 
 
 # The first release's names, kept as aliases for one more release (they clash too easily in a user's project).

@@ -5,7 +5,10 @@ Each module is one family, selected with `pytest -m <family>` (see the markers i
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -30,3 +33,50 @@ def post_receipts(kkt_adapter: KktAdapter) -> Callable[[int], list[dict]]:
 def delivered_fiscal_numbers(ofd_emulator) -> list[int]:
     """Fiscal document numbers in the order the OFD received them."""
     return [document.document["fiscal_doc_number"] for document in ofd_emulator.received()]
+
+
+def _kopecks(rubles: object) -> int:
+    return int((Decimal(str(rubles)) * 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def _vat(rate: str, amount: int) -> int:
+    """VAT inside `amount` kopecks, half-up per item, worked out here rather than by the model under test."""
+    if rate in ("0", "none"):
+        return 0
+    part = Decimal(rate.split("/")[0])
+    return int((amount * part / (100 + part)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def shift_totals(bodies: list[dict]) -> dict:
+    """What a Z report must count for these receipt bodies: per operation, count, total, cash, electronic, and
+    per VAT rate the sum and the VAT in it (kopecks)."""
+    totals: dict = {}
+    for body in bodies:
+        operation = "sale_refund" if body.get("type") == "refund" else "sale"
+        counters = totals.setdefault(operation, {"count": 0, "total": 0, "cash": 0, "electronic": 0, "by_rate": {}})
+        counters["count"] += 1
+        counters["total"] += _kopecks(body["total"])
+        payments = body.get("payments") or [{"method": body["payment_method"], "amount": body["total"]}]
+        for payment in payments:
+            counters["cash" if payment["method"] == "cash" else "electronic"] += _kopecks(payment["amount"])
+        for item in body["items"]:
+            rate = str(item["tax_rate"])
+            amount = _kopecks((Decimal(str(item["price"])) * Decimal(str(item["quantity"]))).quantize(Decimal("0.01"),
+                                                                                                    ROUND_HALF_UP))
+            by_rate = counters["by_rate"].setdefault(rate, {"sum": 0, "vat": 0})
+            by_rate["sum"] += amount
+            by_rate["vat"] += _vat(rate, amount)
+    return totals
+
+
+def fn_documents(adapter) -> list[tuple[int, int, dict]]:
+    """The register's fiscal drive, read as its archive: (FD, document type, stored fields) in FD order."""
+    with sqlite3.connect(f"file:{adapter.fiscal_drive_path}?mode=ro", uri=True) as fn:
+        rows = fn.execute("SELECT fd, doc_type, payload FROM documents ORDER BY fd").fetchall()
+    return [(fd, doc_type, json.loads(payload or "{}")) for fd, doc_type, payload in rows]
+
+
+def assert_gap_free(documents: list[tuple[int, int, dict]]) -> None:
+    __tracebackhide__ = True
+    numbers = [fd for fd, _, _ in documents]
+    assert numbers == list(range(1, len(numbers) + 1)), f"gap in the fiscal drive's numbers: {numbers}"

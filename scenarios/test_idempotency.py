@@ -1,4 +1,5 @@
-"""Idempotency under load: duplicates, concurrent or retried, make one receipt and one OFD document."""
+"""Idempotency under load: duplicates, concurrent or retried, make one receipt and one OFD document, and one
+shift document per shift call."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import httpx
 import pytest
 
 from pytest_opticserp import KktAdapter
+from scenarios.conftest import assert_gap_free, fn_documents, shift_totals
 
 pytestmark = pytest.mark.idempotency
 
@@ -51,3 +53,45 @@ def test_reusing_a_key_for_another_receipt_is_refused_under_load(kkt_adapter: Kk
     assert {r.status_code for r in conflicts} == {409}
     status = kkt_adapter.status()  # one read: a receipt moving to synced between two reads would count twice
     assert status["pending_count"] + status["synced_count"] == 1
+
+
+async def _crowd(adapter: KktAdapter, calls: list[tuple[str, str]]) -> list[httpx.Response]:
+    """POST every (shift action, key) at once."""
+    async with httpx.AsyncClient(base_url=adapter.url, timeout=30) as client:
+        return await asyncio.gather(*(client.post(f"/v1/kkt/shift/{action}", headers={"X-Idempotency-Key": key})
+                                      for action, key in calls))
+
+
+@pytest.mark.kkt_adapter(kkt_print_delay_min_ms=50, kkt_print_delay_max_ms=50)
+def test_concurrent_duplicate_shift_calls_make_one_document_each(kkt_adapter: KktAdapter,
+                                                                 fiscal_receipt_factory) -> None:
+    body = fiscal_receipt_factory.sale(price="2500.00", tax_rate=20)
+    assert kkt_adapter.post_receipt(body).status_code == 200
+    shift = kkt_adapter.shift()["shift_number"]
+
+    closes = asyncio.run(_crowd(kkt_adapter, [("close", "z-crowd")] * 10))
+    opens = asyncio.run(_crowd(kkt_adapter, [("open", "open-crowd")] * 10))
+
+    for responses in (closes, opens):
+        assert {r.status_code for r in responses} == {200}, [r.text for r in responses]
+        assert len({r.json()["document"]["fiscal_doc_number"] for r in responses}) == 1
+        assert sum(r.headers.get("Idempotent-Replayed") != "true" for r in responses) == 1
+        assert all(r.json() == responses[0].json() for r in responses)
+    z_report = closes[0].json()["document"]
+    assert z_report["shift_number"] == shift and z_report["shift_totals"] == shift_totals([body])
+    assert opens[0].json()["shift_number"] == shift + 1
+    documents = fn_documents(kkt_adapter)
+    assert_gap_free(documents)
+    assert [doc_type for _, doc_type, _ in documents] == [1, 2, 3, 5, 2], "one Z report and one opening, no more"
+
+
+@pytest.mark.kkt_adapter(kkt_print_delay_min_ms=20, kkt_print_delay_max_ms=20)
+def test_concurrent_closes_under_different_keys_close_once_and_refuse_the_rest(kkt_adapter: KktAdapter) -> None:
+    kkt_adapter.post_receipt()
+    responses = asyncio.run(_crowd(kkt_adapter, [("close", f"z-{n}") for n in range(6)]))
+    closed = [r for r in responses if r.status_code == 200]
+    refused = [r for r in responses if r.status_code != 200]
+    assert len(closed) == 1, [r.text for r in responses]
+    assert {(r.status_code, r.json()["error"], r.json()["device_code"]) for r in refused} == {
+        (409, "shift_closed", 0x3D)}
+    assert [doc_type for _, doc_type, _ in fn_documents(kkt_adapter)].count(5) == 1

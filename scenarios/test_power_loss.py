@@ -1,8 +1,11 @@
-"""Power loss: the adapter is killed with SIGKILL at random moments while POS terminals keep selling.
+"""Power loss: the adapter is killed with SIGKILL at random moments while POS terminals keep selling, and
+while the back office opens and closes shifts.
 
 After each run every receipt a POS got a 2xx for is in the buffer exactly once, its fiscal data never
 changed between answers, the fiscal drive's document numbers have no gap and no orphan, and the OFD holds
-each receipt exactly once.
+each receipt exactly once. Every Z report's totals equal the receipts of its shift, and a shift call retried
+with its key gets its first answer, or, if the kill fell between the register signing and the answer being
+stored, the register's own refusal that says where the shift stands (README, "Shifts").
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from __future__ import annotations
 import random
 import sqlite3
 import threading
+from collections import Counter
 
 import httpx
 import pytest
 
-from pytest_opticserp import EventuallyTimeout, KktAdapter, eventually, http_client
+from pytest_opticserp import EventuallyTimeout, KktAdapter, ReceiptFactory, eventually, http_client
+from scenarios.conftest import assert_gap_free, fn_documents, shift_totals
 
 pytestmark = [pytest.mark.power_loss, pytest.mark.kkt_adapter(ofd_max_concurrency=4)]
 
@@ -30,9 +35,10 @@ class Terminal(threading.Thread):
     It sells until the test closes it, so the load cannot run out before the last kill.
     """
 
-    def __init__(self, adapter: KktAdapter, name: str) -> None:
+    def __init__(self, adapter: KktAdapter, name: str, waits_for: tuple[str, ...] = ("still_fiscalizing",)) -> None:
         super().__init__(name=name, daemon=True)
         self.adapter = adapter
+        self.waits_for = waits_for  # refusals after which the POS asks again (e.g. until the shift is open)
         self.answers: dict[str, list[dict]] = {}
         self.errors: list[str] = []
         self.closing = threading.Event()
@@ -57,7 +63,7 @@ class Terminal(threading.Thread):
                                        headers={"X-Idempotency-Key": key})
             except httpx.TransportError:
                 return False  # the adapter is down: ask again
-            if response.status_code == 409 and response.json()["error"] == "still_fiscalizing":
+            if response.status_code == 409 and response.json()["error"] in self.waits_for:
                 return False
             if response.status_code == 200:
                 self.answers[key].append(response.json())
@@ -126,3 +132,115 @@ def test_sigkill_under_load_loses_and_duplicates_nothing(kkt_adapter: KktAdapter
     assert at_ofd == sorted(signed.values()) and ofd_emulator.counters.conflicts == 0
     opticserp_report_figure(f"power loss (seed {seed}): {len(signed)} receipts, {KILLS} SIGKILLs, "
                             f"{ofd_emulator.counters.duplicates} re-sends recognised by the OFD, none lost or doubled")
+
+
+class ShiftCall(threading.Thread):
+    """The back office's shift call, asked again with its key until the adapter answers, then once more."""
+
+    def __init__(self, adapter: KktAdapter, action: str, key: str) -> None:
+        super().__init__(name=key, daemon=True)
+        self.adapter, self.action, self.key = adapter, action, key
+        self.sent = threading.Event()
+        self.interrupted = False  # a request got no answer: the adapter died under it
+        self.answers: list[httpx.Response] = []
+
+    def run(self) -> None:
+        with http_client.client(base_url=self.adapter.url, timeout=10) as client:
+            for _ in range(2):  # the second time as a POS that did not see the answer
+                eventually(lambda: self._ask(client), f"an answer to {self.key}", timeout=60)
+
+    def _ask(self, client: httpx.Client) -> bool:
+        self.sent.set()
+        try:
+            response = client.post(f"/v1/kkt/shift/{self.action}", headers={"X-Idempotency-Key": self.key})
+        except httpx.TransportError:
+            self.interrupted = True
+            return False
+        if response.status_code == 409 and response.json()["error"] == "still_fiscalizing":
+            return False
+        self.answers.append(response)
+        return True
+
+
+SHIFT_DOCUMENT = {"open": 2, "close": 5}
+
+
+def shift_documents(adapter: KktAdapter, action: str) -> int:
+    return sum(doc_type == SHIFT_DOCUMENT[action] for _, doc_type, _ in fn_documents(adapter))
+
+
+def call_and_kill(adapter: KktAdapter, action: str, key: str, moment: str) -> ShiftCall:
+    """Send the call and kill the adapter as it goes: once it is `sent` (before or while the register signs), or
+    once the register `signed` (while it prints, before the answer is stored)."""
+    before = shift_documents(adapter, action)
+    call = ShiftCall(adapter, action, key)
+    call.start()
+    call.sent.wait(10)
+    if moment == "signed":
+        eventually(lambda: shift_documents(adapter, action) > before, f"the register to sign {key}", timeout=30)
+    adapter.restart(kill=True)
+    call.join(90)
+    assert not call.is_alive(), f"{key}: no answer within 90 s"
+    return call
+
+
+# Only the back office opens shifts, so every shift document is one of its calls; the register starts with one open.
+@pytest.mark.kkt_adapter(kkt_auto_open_shift=False, kkt_print_delay_min_ms=5, kkt_print_delay_max_ms=30)
+@pytest.mark.kkt_register(shift_open=True)
+@pytest.mark.parametrize("seed", [44, 55])
+def test_sigkill_around_shift_open_and_close_under_load_keeps_z_totals_and_numbers(
+        kkt_adapter: KktAdapter, ofd_emulator, seed: int, opticserp_report_figure) -> None:
+    chaos = random.Random(seed)
+    terminals = [Terminal(kkt_adapter, f"pos{n}-z{seed}", waits_for=("still_fiscalizing", "shift_closed"))
+                 for n in range(TERMINALS)]
+    for terminal in terminals:
+        terminal.start()
+    calls: list[ShiftCall] = []
+    try:
+        for round_ in range(3):
+            target = sold(terminals) + chaos.randint(3, 8)
+            eventually(lambda target=target: sold(terminals) >= target, f"{target} receipts sold",
+                       lambda: (sold(terminals), errors_of(terminals)), timeout=60)
+            for action in ("close", "open"):
+                moment = chaos.choice(["sent", "signed"])
+                calls.append(call_and_kill(kkt_adapter, action, f"{action}-{seed}-{round_}", moment))
+    finally:
+        for terminal in terminals:
+            terminal.closing.set()
+    for terminal in terminals:
+        terminal.join(90)
+        assert not terminal.is_alive(), f"{terminal.name} still selling after 90 s (seed {seed})"
+    last = kkt_adapter.shift_call("close")
+    assert last.status_code == 200, last.text
+
+    assert not errors_of(terminals), f"seed {seed}: {errors_of(terminals)}"
+    refusals = {"close": "shift_closed", "open": "shift_already_open"}
+    for call in calls:
+        first, again = call.answers
+        assert again.json() == first.json() and again.status_code == first.status_code, f"{call.key} changed"
+        if first.status_code != 200:  # the kill fell after the register signed, before the answer was stored
+            assert call.interrupted and (first.status_code, first.json()["error"]) == (409, refusals[call.action]), (
+                f"seed {seed}: {call.key}: {first.status_code} {first.text}")
+
+    answers = {key: got[0]["fiscal"] for terminal in terminals for key, got in terminal.answers.items()}
+    documents = fn_documents(kkt_adapter)
+    assert_gap_free(documents)
+    types = Counter(doc_type for _, doc_type, _ in documents)
+    assert types[5] == len(calls) // 2 + 1, f"seed {seed}: one Z report per close call, whatever the kills"
+    assert types[2] == len(calls) // 2 + 1, f"seed {seed}: the marker's opening and one per open call"
+    assert sorted(fd for fd, doc_type, _ in documents if doc_type == 3) == sorted(a["fiscal_doc_number"]
+                                                                                 for a in answers.values())
+    per_shift = Counter(a["shift_number"] for a in answers.values())
+    seed_receipt = ReceiptFactory()()  # what every terminal sells
+    z_reports = {tags["shift_number"]: tags for _, doc_type, tags in documents if doc_type == 5}
+    for shift, tags in z_reports.items():
+        assert tags["shift_totals"] == shift_totals([seed_receipt] * per_shift[shift]), f"seed {seed}: shift {shift}"
+    assert set(per_shift) <= set(z_reports), f"seed {seed}: a receipt in a shift with no Z report"
+    kkt_adapter.wait_until_synced(len(answers), timeout=30)
+    eventually(lambda: ofd_emulator.receipts_received == len(answers), "every receipt at the OFD",
+               ofd_emulator.counters)
+    interrupted = sum(call.interrupted for call in calls)
+    refused = sum(call.answers[0].status_code != 200 for call in calls)
+    opticserp_report_figure(f"power loss over shifts (seed {seed}): {len(calls)} shift calls each killed, "
+                            f"{interrupted} cut off mid-request, {refused} answered with the register's refusal, "
+                            f"{len(answers)} receipts in {len(z_reports)} Z reports, totals equal")

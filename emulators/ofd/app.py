@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from emulators._admin import (
     SetDelay,
@@ -19,8 +19,35 @@ from emulators._admin import (
     json_body,
 )
 from emulators._guard import guard_admin
-from emulators.ofd.documents import DocumentRejected, FiscalDocument, Rejection, parse_document
-from emulators.ofd.state import OfdState
+from emulators.ofd.documents import AnyDocument, DocumentRejected, Rejection, parse_document
+from emulators.ofd.sequence import FnSequence
+from emulators.ofd.state import OfdState, UnknownFn
+
+
+class OperatorConfirmation(BaseModel):
+    """Document 7, the operator's confirmation of one document."""
+
+    ofd_inn: str  # 1017
+    fn_serial: str  # 1041
+    fiscal_doc_number: int  # 1040
+    datetime: str  # 1012
+    response_code: int  # 1022
+    operator_sign: str  # 1078
+
+
+class Acknowledgement(BaseModel):
+    """What an accepted document gets; a re-send gets the same one with `duplicate: true`."""
+
+    status: str
+    response_code: int
+    ofd_id: str
+    fn_serial: str
+    fiscal_doc_number: int
+    doc_type: int
+    received_at: str
+    operator_sign: str
+    operator_confirmation: OperatorConfirmation
+    duplicate: bool
 
 
 def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
@@ -39,6 +66,7 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
     @app.post(
         "/ofd/v1/receipts",
         responses={
+            200: {"model": Acknowledgement, "description": "Accepted, with the operator's confirmation"},
             **error_responses({400: "Not a JSON object", 409: "The same FN and FD number with different content",
                                422: "An invalid document; response_code says which rule"}, Rejection),
             **error_responses({503: "An injected failure, or the emulator is stopping"}),
@@ -46,7 +74,8 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
         openapi_extra=json_body("FiscalDocument"),
     )
     async def receive_receipt(request: Request) -> JSONResponse:
-        """Where a receipt reaches the OFD. Each post goes through, in order:
+        """Where every FN document reaches the OFD (the seed named it for receipts; `doc_type` says which
+        document, 3 when absent). Each post goes through, in order:
 
         1. counted as a call, and its body read (as a real server receives the whole request first);
         2. the response delay (awaited, so other requests keep flowing); a client that gives up meanwhile
@@ -55,8 +84,9 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
         3. failure injection: a permanent failure, or one of the next-N armed failures, answers 503 and
            uses up that failure; nothing is stored;
         4. validation: an invalid document is rejected (400/422) with a non-zero response code;
-        5. storage: a new (fn_serial, fiscal_doc_number) is acknowledged; an identical re-send gets the same
-           acknowledgement with `duplicate: true`; different content under a known key is a 409 conflict.
+        5. storage: a new (fn_serial, fiscal_doc_number) is acknowledged with the operator's confirmation; an
+           identical re-send gets the same acknowledgement with `duplicate: true`; different content under a
+           known key is a 409 conflict.
         """
         generation = state.note_call()
         body = await request.body()
@@ -80,6 +110,20 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
             return JSONResponse(conflict.payload(), conflict.status_code)
         return JSONResponse({**ack, "duplicate": duplicate})
 
+    @app.get(
+        "/ofd/v1/fn/{fn}",
+        response_model=FnSequence,
+        responses=error_responses({404: "The OFD has received no document from this FN",
+                                   422: "Not an FN serial (16 digits)"}),
+    )
+    async def fn_sequence(fn: Annotated[str, Path(pattern=r"^\d{16}$", description="FN serial (tag 1041)")]
+                          ) -> FnSequence | JSONResponse:
+        """The FN's documents at the OFD: first and last number, the numbers missing between them, per type."""
+        try:
+            return state.fn_sequence(fn)
+        except UnknownFn as unknown:
+            return JSONResponse({"status": "error", "field": "fn", "message": str(unknown)}, 404)
+
     add_failure_routes(app, "/ofd/v1/admin", state.faults)
 
     @app.get("/ofd/v1/admin/receipts", responses=error_responses({422: "A query parameter is invalid"}))
@@ -98,5 +142,5 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
         state.reset()
         return {"status": "ok", **state.stats()}
 
-    document_bodies(app, {"FiscalDocument": FiscalDocument, "SetFailure": SetFailure, "SetDelay": SetDelay})
+    document_bodies(app, {"FiscalDocument": AnyDocument, "SetFailure": SetFailure, "SetDelay": SetDelay})
     return app

@@ -10,7 +10,15 @@ from emulators._handle import HttpEmulatorHandle
 from emulators.faults import FaultSettings
 from emulators.ofd.app import create_app
 from emulators.ofd.documents import VAT_CODES
-from emulators.ofd.state import DEFAULT_OPERATOR_KEY, OfdCounters, OfdState, ReceivedDocument, utc_now
+from emulators.ofd.sequence import FnSequence
+from emulators.ofd.state import (
+    DEFAULT_OFD_INN,
+    DEFAULT_OPERATOR_KEY,
+    OfdCounters,
+    OfdState,
+    ReceivedDocument,
+    utc_now,
+)
 
 ENV_PREFIX = "MOCK_OFD_"
 
@@ -25,10 +33,11 @@ class OfdEmulator(HttpEmulatorHandle):
         host: str = "127.0.0.1",
         port: int = 0,
         operator_key: bytes = DEFAULT_OPERATOR_KEY,
+        ofd_inn: str = DEFAULT_OFD_INN,
         clock: Callable[[], datetime] = utc_now,
         vat_codes: Mapping[int, str] = VAT_CODES,
     ) -> None:
-        self.state = OfdState(faults, operator_key=operator_key, clock=clock, vat_codes=vat_codes)
+        self.state = OfdState(faults, operator_key=operator_key, ofd_inn=ofd_inn, clock=clock, vat_codes=vat_codes)
         super().__init__(create_app(self.state), host=host, port=port, on_shutdown=self.state.faults.release_held)
 
     @classmethod
@@ -57,6 +66,10 @@ class OfdEmulator(HttpEmulatorHandle):
         since: datetime | None = None,
     ) -> list[ReceivedDocument]:
         return self.state.received(fn_serial=fn_serial, fiscal_doc_number=fiscal_doc_number, since=since)
+
+    def fn_sequence(self, fn_serial: str) -> FnSequence:
+        """What `GET /ofd/v1/fn/{fn}` answers; raises `UnknownFn` for an FN the OFD never heard of."""
+        return self.state.fn_sequence(fn_serial)
 
     @property
     def receipts_received(self) -> int:

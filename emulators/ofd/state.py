@@ -1,4 +1,10 @@
-"""Where a receipt is stored at the OFD: the store of acknowledged documents, its counters and its acks.
+"""Where a document is stored at the OFD: the store of acknowledged documents, each FN's sequence, the
+counters and the acknowledgements.
+
+Every acknowledgement carries the operator's confirmation, as a real OFD's document 7 does: response code
+(1022), the operator's fiscal sign (1078, a keyed hash since the real one is the operator's cryptography), the
+OFD's INN (1017) and the time (1012). A re-sent document gets the stored acknowledgement, so the same
+confirmation, again.
 
 One `OfdState` per emulator instance. The server thread writes it and a test thread reads it, so every
 access holds the lock; `wait_for` sleeps on a condition of that lock instead of polling.
@@ -16,9 +22,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from emulators.faults import FailurePlan, FaultSettings
-from emulators.ofd.documents import VAT_CODES, DocumentRejected, FiscalDocument, ResponseCode
+from emulators.ofd.documents import RATE_OF_CODE, RECEIPT_TYPES, VAT_CODES, Document, DocumentRejected, ResponseCode
+from emulators.ofd.sequence import FnLedger, FnSequence
 
 DEFAULT_OPERATOR_KEY = b"opticserp-ofd-emulator"
+DEFAULT_OFD_INN = "7799000005"  # tag 1017; made up, with valid control digits (an OFD checks them)
+
+
+class UnknownFn(LookupError):
+    """The OFD has received no document from this FN (since the last reset)."""
 
 
 def utc_now() -> datetime:
@@ -27,7 +39,7 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class OfdCounters:
-    calls: int = 0  # receipt posts, whatever their outcome
+    calls: int = 0  # document posts, whatever their outcome
     accepted: int = 0  # unique documents stored
     duplicates: int = 0  # identical re-sends acknowledged again
     rejected: int = 0  # invalid documents
@@ -43,7 +55,7 @@ class ReceivedDocument:
     ack: dict[str, Any]
     received_at: datetime
     times_received: int = 1
-    parsed: FiscalDocument | None = field(default=None, repr=False, compare=False)
+    parsed: Document | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,16 +74,25 @@ class OfdState:
         faults: FaultSettings | None = None,
         *,
         operator_key: bytes = DEFAULT_OPERATOR_KEY,
+        ofd_inn: str = DEFAULT_OFD_INN,
         clock: Callable[[], datetime] = utc_now,
         vat_codes: Mapping[int, str] = VAT_CODES,
     ) -> None:
+        """`operator_key` keys the operator's sign (1078), `ofd_inn` is tag 1017; `vat_codes` may only narrow
+        `fiscal.vat`'s tag 1199 table, whose codes say the rate the VAT sums are checked at."""
+        unknown = sorted(set(vat_codes) - set(RATE_OF_CODE))
+        if unknown:
+            raise ValueError(f"vat_codes {unknown} are not in fiscal.vat's tag 1199 table, so they have no rate")
         self.faults = FailurePlan(faults)
         self.vat_codes = dict(vat_codes)
+        self.ofd_inn = ofd_inn
         self._operator_key = operator_key
         self._clock = clock
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._documents: dict[tuple[str, int], ReceivedDocument] = {}
+        self._ledgers: dict[str, FnLedger] = {}
+        self._receipts = 0  # of the documents, receipts (3) and correction receipts (31)
         self._counters = OfdCounters()
         self._generation = 0
 
@@ -99,13 +120,34 @@ class OfdState:
         with self._lock:
             self._bump(rejected=1)
 
-    def operator_sign(self, doc: FiscalDocument) -> str:
-        """The operator's sign (tag 1078 in spirit): a keyed hash of FN | FD | fiscal sign, in decimal."""
+    def operator_sign(self, doc: Document) -> str:
+        """The operator's fiscal sign (tag 1078): a keyed hash of FN | FD | fiscal sign, in decimal."""
         message = f"{doc.fn_serial}|{doc.fiscal_doc_number}|{doc.fiscal_sign}".encode()
         digest = hmac.new(self._operator_key, message, hashlib.sha256).digest()
         return str(int.from_bytes(digest[:4], "big"))
 
-    def store(self, doc: FiscalDocument, raw: dict[str, Any], generation: int | None = None
+    def _acknowledgement(self, doc: Document, received_at: datetime) -> dict[str, Any]:
+        sign = self.operator_sign(doc)
+        return {
+            "status": "accepted",
+            "response_code": int(ResponseCode.ACCEPTED),
+            "ofd_id": uuid.uuid4().hex,
+            "fn_serial": doc.fn_serial,
+            "fiscal_doc_number": doc.fiscal_doc_number,
+            "doc_type": doc.doc_type,
+            "received_at": received_at.isoformat(),
+            "operator_sign": sign,
+            "operator_confirmation": {  # document 7
+                "ofd_inn": self.ofd_inn,  # 1017
+                "fn_serial": doc.fn_serial,  # 1041
+                "fiscal_doc_number": doc.fiscal_doc_number,  # 1040
+                "datetime": received_at.isoformat(),  # 1012
+                "response_code": int(ResponseCode.ACCEPTED),  # 1022, in message 1068
+                "operator_sign": sign,  # 1078
+            },
+        }
+
+    def store(self, doc: Document, raw: dict[str, Any], generation: int | None = None
               ) -> tuple[dict[str, Any], bool]:
         """Acknowledge `doc`: (ack, duplicate). Raises `DocumentRejected` (409) for a conflicting re-send.
 
@@ -114,7 +156,7 @@ class OfdState:
         """
         with self._lock:
             if generation is not None and generation != self._generation:
-                return {"status": "accepted", "response_code": int(ResponseCode.ACCEPTED), "stale": True}, False
+                return {**self._acknowledgement(doc, self._clock()), "stale": True}, False
             known = self._documents.get(doc.key)
             if known is not None:
                 assert known.parsed is not None
@@ -132,18 +174,22 @@ class OfdState:
                 self._bump(duplicates=1)
                 return known.ack, True
             received_at = self._clock()
-            ack = {
-                "status": "accepted",
-                "response_code": int(ResponseCode.ACCEPTED),
-                "ofd_id": uuid.uuid4().hex,
-                "fn_serial": doc.fn_serial,
-                "fiscal_doc_number": doc.fiscal_doc_number,
-                "received_at": received_at.isoformat(),
-                "operator_sign": self.operator_sign(doc),
-            }
+            ack = self._acknowledgement(doc, received_at)
             self._documents[doc.key] = ReceivedDocument(raw, ack, received_at, parsed=doc)
+            self._ledgers.setdefault(doc.fn_serial, FnLedger()).add(
+                doc.fiscal_doc_number, doc.doc_type, doc.issued_at, received_at)
+            self._receipts += doc.doc_type in RECEIPT_TYPES
             self._bump(accepted=1)
             return ack, False
+
+    def fn_sequence(self, fn_serial: str) -> FnSequence:
+        """The FN's documents here: first and last number, the missing ones, per type. `UnknownFn` if none."""
+        with self._lock:
+            ledger = self._ledgers.get(fn_serial)
+            if ledger is None:
+                raise UnknownFn(f"the OFD has received no document from FN {fn_serial}")
+            ledger = ledger.copy()
+        return ledger.sequence(fn_serial)
 
     @property
     def counters(self) -> OfdCounters:
@@ -152,8 +198,9 @@ class OfdState:
 
     @property
     def receipts_received(self) -> int:
+        """Receipts and correction receipts; `documents_received` in `stats` counts every type."""
         with self._lock:
-            return len(self._documents)
+            return self._receipts
 
     def received(
         self,
@@ -189,6 +236,8 @@ class OfdState:
         """Forget all documents and counters and re-arm the failures the emulator started with."""
         with self._lock:
             self._documents.clear()
+            self._ledgers.clear()
+            self._receipts = 0
             self._counters = OfdCounters()
             self._generation += 1
             self._changed.notify_all()
@@ -197,5 +246,6 @@ class OfdState:
     def stats(self) -> dict[str, Any]:
         with self._lock:
             counters = asdict(self._counters)
-            received = len(self._documents)
-        return {"receipts_received": received, **counters, **self.faults.snapshot()}
+            received, documents = self._receipts, len(self._documents)
+        return {"receipts_received": received, "documents_received": documents, **counters,
+                **self.faults.snapshot()}

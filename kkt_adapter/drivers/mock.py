@@ -42,6 +42,13 @@ from .base import FiscalData, KktError, ShiftDocument
 DELIVERED_TO_OFD = frozenset({RECEIPT})
 
 
+def mock_fiscal_drive(config: FnConfig, sign_key: bytes, clock: Callable[[], datetime]) -> FiscalDrive:
+    """The FN this register sits on: `config`'s, but only receipts wait for the OFD (what the adapter delivers)."""
+    if config.waits_for_ofd != DELIVERED_TO_OFD:
+        config = dataclasses.replace(config, waits_for_ofd=DELIVERED_TO_OFD)
+    return FiscalDrive(config, sign_key, clock)
+
+
 def new_fn_serial() -> str:
     """16 digits; 9999 marks a test FN."""
     return "9999" + "".join(secrets.choice("0123456789") for _ in range(12))
@@ -112,9 +119,7 @@ class MockKkt:
         """`config` gives the FN's requisites and limits; without it, the defaults with this serial and number
         (a registered FN keeps the serial and number it was registered with)."""
         config = config or FnConfig(fn_serial=fn_serial or new_fn_serial(), kkt_reg_number=kkt_reg_number)
-        if config.waits_for_ofd != DELIVERED_TO_OFD:
-            config = dataclasses.replace(config, waits_for_ofd=DELIVERED_TO_OFD)
-        self.fn = FiscalDrive(config, sign_key, clock)
+        self.fn = mock_fiscal_drive(config, sign_key, clock)
         self._store = SqliteWorker(state_path, FiscalDrive.SCHEMA, name="mock-fn")
         self._print_delay = print_delay
         self._rng = rng or random.Random()

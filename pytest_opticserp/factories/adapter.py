@@ -23,6 +23,7 @@ from pytest_opticserp.adapter import TEST_TIMINGS, KktAdapter
 from pytest_opticserp.executors.base import ServerStartError
 from pytest_opticserp.factories.emulators import upstream_of
 from pytest_opticserp.ports import reserve_port, shared_port_dir
+from pytest_opticserp.register_state import apply_register_marker
 from pytest_opticserp.scenarios import Scenarios, enter_marked
 
 MARKER = "kkt_adapter"
@@ -84,7 +85,8 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
 
     `defaults` are adapter settings (lower-case environment names) over the test timings; a test's
     `kkt_adapter` marker goes over both. The test's behaviour markers (`ofd_offline`, `ofd_failing`,
-    `ofd_slow`) are switched on for this adapter's OFD before the process starts.
+    `ofd_slow`) are switched on for this adapter's OFD, and its `kkt_register` state is written into this
+    adapter's fiscal drive, before the process starts.
     """
 
     @pytest.fixture
@@ -96,7 +98,8 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
         Test timings are short (sync 1 s, breaker threshold 3 and recovery 1 s, OFD timeout 2 s); override
         any setting with `@pytest.mark.kkt_adapter(sync_interval=0.5, ...)` (names as in the adapter's
         environment, lower case; `redis=False` leaves Redis out; `kkt_api_token="..."` makes the adapter require
-        a token, which `client` and the helpers then send). Helpers: `post_receipt()`, `status()`,
+        a token, which `client` and the helpers then send). `@pytest.mark.kkt_register(shift_opened_hours_ago=25,
+        ...)` finds the register in that state (pytest_opticserp.register_state). Helpers: `post_receipt()`, `status()`,
         `health()`, `sync_now()`, `dlq()`, `query(sql)`, `restart()`, `kill()`, `start()`,
         `wait_until_synced(n)`, `wait_for_breaker(state)`, `wait_for_network(status)`, `log()`.
         """
@@ -116,6 +119,7 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
         adapter = KktAdapter(reservation.port, workdir, settings)
         try:
             with marked_failures(request, ofd_side, settings), tracked(request.config, adapter):
+                apply_register_marker(request.node, adapter)
                 try:
                     if start:
                         adapter.start()

@@ -16,6 +16,7 @@ import pytest
 from pytest_opticserp.adapter import TEST_TIMINGS
 from pytest_opticserp.adapter_app import InProcessKktAdapter
 from pytest_opticserp.factories.adapter import adapter_options
+from pytest_opticserp.register_state import apply_register_marker
 
 
 def _url(value: Any) -> str:
@@ -37,7 +38,7 @@ def kkt_adapter_app(ofd_url_fixture: str = "ofd_emulator", odoo_api_fixture: str
         `@pytest.mark.kkt_adapter(...)` over the plugin's test timings; wired to the OFD emulator directly
         (no fault proxy) and the Odoo API emulator, without Redis unless the factory names a Redis fixture.
         Same helpers as `kkt_adapter`; `restart(**changes)` serves a new app on the same buffer, and
-        `config` is the adapter's own `Settings`.
+        `config` is the adapter's own `Settings`. `@pytest.mark.kkt_register(...)` finds the register in a state.
         """
         options = adapter_options(request.node)
         use_redis = options.pop("redis", True) and redis_fixture is not None
@@ -48,7 +49,9 @@ def kkt_adapter_app(ofd_url_fixture: str = "ofd_emulator", odoo_api_fixture: str
             assert redis_fixture is not None
             settings["redis_url"] = _url(request.getfixturevalue(redis_fixture))
         settings.update(options)
-        adapter = InProcessKktAdapter(tmp_path_factory.mktemp("kkt-adapter-app"), settings)
+        workdir = tmp_path_factory.mktemp("kkt-adapter-app")
+        adapter = InProcessKktAdapter(workdir, settings)
+        apply_register_marker(request.node, adapter)
         try:
             yield adapter.start()
         finally:

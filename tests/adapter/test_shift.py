@@ -2,68 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 
-import httpx
 import pytest
 
 from pytest_opticserp import InProcessKktAdapter
 
 CASHIER = {"name": "Иванова А. П., кассир", "inn": "500100732259"}
-DAY = 24 * 3600
-
-
-def sales(adapter: InProcessKktAdapter) -> None:
-    """Two sales (card, cash) over VAT 20% and 10%, and a refund of the 10% item."""
-    make = adapter.receipts
-    bodies = [
-        make([make.item("5000.00", 1, 20)], payment_method="card"),
-        make([make.item("1500.00", 2, 20), make.item("110.00", 1, 10)], payment_method="cash"),
-        make([make.item("110.00", 1, 10)], payment_method="cash", type="refund"),
-    ]
-    for body in bodies:
-        assert adapter.post_receipt(body).status_code == 200
-
-
-# What the FN must count for `sales`, in kopecks: VAT = sum * r / (100 + r), half-up per item.
-SHIFT_TOTALS = {
-    "sale": {"count": 2, "total": 811000, "cash": 311000, "electronic": 500000,
-             "by_rate": {"20": {"sum": 800000, "vat": 83333 + 50000}, "10": {"sum": 11000, "vat": 1000}}},
-    "sale_refund": {"count": 1, "total": 11000, "cash": 11000, "electronic": 0,
-                    "by_rate": {"10": {"sum": 11000, "vat": 1000}}},
-}
-
-
-def test_open_sales_x_report_and_close_give_a_z_report_with_the_sales_totals(
-        kkt_adapter_app: InProcessKktAdapter) -> None:
-    opened = kkt_adapter_app.shift_call("open", {"cashier": CASHIER})
-    sales(kkt_adapter_app)
-    x_report = kkt_adapter_app.shift_call("x-report")
-    closed = kkt_adapter_app.shift_call("close", {"cashier": CASHIER})
-
-    assert opened.status_code == 200, opened.text
-    document = opened.json()["document"]
-    assert (opened.json()["status"], document["doc_type"]) == ("opened", 2)
-    assert (document["cashier"], document["cashier_inn"]) == (CASHIER["name"], CASHIER["inn"])
-    assert x_report.status_code == 200 and x_report.json()["report"]["shift_totals"] == SHIFT_TOTALS
-    assert closed.status_code == 200, closed.text
-    z_report = closed.json()["document"]
-    assert (closed.json()["status"], z_report["doc_type"], z_report["shift_number"]) == ("closed", 5,
-                                                                                        document["shift_number"])
-    assert z_report["receipts_in_shift"] == 3
-    assert z_report["shift_totals"] == SHIFT_TOTALS
-    assert z_report["fiscal_doc_number"] == document["fiscal_doc_number"] + 4
-    assert kkt_adapter_app.shift()["shift_open"] is False
-
-
-def test_a_sale_after_the_z_report_opens_the_next_shift(kkt_adapter_app: InProcessKktAdapter) -> None:
-    kkt_adapter_app.post_receipt()
-    closed = kkt_adapter_app.shift_call("close").json()
-    sale = kkt_adapter_app.post_receipt()
-    assert sale.status_code == 200
-    assert sale.json()["fiscal"]["shift_number"] == closed["shift_number"] + 1
-    assert sale.json()["fiscal"]["receipt_number"] == 1
 
 
 def test_the_shift_state_says_whether_a_shift_is_open_and_since_when(kkt_adapter_app: InProcessKktAdapter) -> None:
@@ -110,21 +55,6 @@ def test_a_call_a_crash_interrupted_is_asked_of_the_register_again_on_retry(
     retried = kkt_adapter_app.shift_call("open", key="open-crash")
     assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
     assert kkt_adapter_app.shift()["shift_open"] is True
-
-
-@pytest.mark.kkt_adapter(kkt_print_delay_min_ms=50, kkt_print_delay_max_ms=50)
-def test_concurrent_duplicate_closes_make_one_z_report(kkt_adapter_app: InProcessKktAdapter) -> None:
-    kkt_adapter_app.post_receipt()
-
-    async def crowd() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=kkt_adapter_app.url, timeout=30) as client:
-            return await asyncio.gather(*(
-                client.post("/v1/kkt/shift/close", headers={"X-Idempotency-Key": "z-crowd"}) for _ in range(10)))
-
-    responses = asyncio.run(crowd())
-    assert {r.status_code for r in responses} == {200}, [r.text for r in responses]
-    assert len({r.json()["document"]["fiscal_doc_number"] for r in responses}) == 1
-    assert sum(r.headers.get("Idempotent-Replayed") != "true" for r in responses) == 1
 
 
 def test_one_key_for_two_different_calls_is_a_conflict(kkt_adapter_app: InProcessKktAdapter) -> None:
@@ -175,25 +105,6 @@ def test_opening_an_open_shift_is_refused_and_the_refused_key_is_free_again(
     assert refused.status_code == 409
     assert (refused.json()["error"], refused.json()["device_code"]) == ("shift_already_open", 0x73)
     assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
-
-
-def test_a_shift_past_24_hours_refuses_sales_until_the_z_report(kkt_adapter_app: InProcessKktAdapter) -> None:
-    kkt_adapter_app.post_receipt()
-    kkt_adapter_app.restart(kkt_clock_offset_seconds=DAY + 3600)  # the register's clock, a day and an hour on
-
-    refused = kkt_adapter_app.post_receipt()
-    health = kkt_adapter_app.health()
-    closed = kkt_adapter_app.shift_call("close")
-    after = kkt_adapter_app.post_receipt()
-
-    assert refused.status_code == 409
-    assert (refused.json()["error"], refused.json()["device_code"]) == ("shift_expired", 0x16)
-    assert health["status"] == "degraded"
-    assert any("shift_expired" in problem and "0x16" in problem for problem in health["problems"])
-    assert health["kkt"]["blocked"]["code"] == "shift_expired"
-    assert closed.status_code == 200 and closed.json()["document"]["shift_totals"]["sale"]["count"] == 1
-    assert after.status_code == 200
-    assert kkt_adapter_app.accepted() == 2
 
 
 @pytest.mark.kkt_adapter(kkt_auto_open_shift=False)

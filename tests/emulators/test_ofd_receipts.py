@@ -192,3 +192,33 @@ def test_documents_received_before_a_moment_are_excluded_from_since(
     ofd_client.post("/ofd/v1/receipts", json=make_receipt())
 
     assert ofd.received(since=datetime.now(UTC) + timedelta(seconds=5)) == []
+
+
+def test_every_acknowledgement_carries_the_operators_confirmation(make_receipt) -> None:
+    key, moment = b"test-operator-key", datetime(2026, 11, 21, 10, 16, tzinfo=UTC)
+    with (OfdEmulator(operator_key=key, ofd_inn="7799000012", clock=lambda: moment) as ofd,
+          http_client.client(base_url=ofd.url) as client):
+        ack = client.post("/ofd/v1/receipts", json=make_receipt()).json()
+
+    digest = hmac.new(key, b"9999078900012345|42|2918241905", hashlib.sha256).digest()
+    assert ack["operator_confirmation"] == {
+        "ofd_inn": "7799000012",
+        "fn_serial": "9999078900012345",
+        "fiscal_doc_number": 42,
+        "datetime": moment.isoformat(),
+        "response_code": 0,
+        "operator_sign": str(int.from_bytes(digest[:4], "big")),
+    }
+
+
+def test_a_resent_document_gets_the_same_confirmation_again(ofd_client: httpx.Client, make_receipt) -> None:
+    first = ofd_client.post("/ofd/v1/receipts", json=make_receipt()).json()
+    again = ofd_client.post("/ofd/v1/receipts", json=make_receipt()).json()
+
+    assert again["operator_confirmation"] == first["operator_confirmation"]
+    assert again["operator_sign"] == first["operator_sign"] == first["operator_confirmation"]["operator_sign"]
+
+
+def test_an_unknown_vat_code_in_the_emulators_table_is_refused_at_construction() -> None:
+    with pytest.raises(ValueError, match=r"vat_codes \[99\]"):
+        OfdEmulator(vat_codes={1: "20%", 99: "13%"})

@@ -26,7 +26,9 @@ def test_markers_are_registered_with_descriptions(pytester: pytest.Pytester, inn
     result = pytester.runpytest(*inner_args, "--markers")
     for marker in ("offline", "circuit_breaker", "ofd_timeout", "ofd_offline(mode='refused')",
                    "ofd_failing(failures=None, permanent=False)", "ofd_slow(delay=None)", "kkt_adapter(**settings)",
-                   "opticserp_emulators(assert_all_failures_used=True)"):
+                   "opticserp_emulators(assert_all_failures_used=True)",
+                   "kkt_register(shift_open=None, shift_opened_hours_ago=None, oldest_unsent_days=None, "
+                   "unsent_receipts=None, fn_expires_in_days=None, fn_closed=False)"):
         result.stdout.fnmatch_lines([f"@pytest.mark.{marker}: *"])
 
 
