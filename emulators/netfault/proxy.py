@@ -40,6 +40,7 @@ class ToxicProxy:
         self.enabled = True
         self._toxics: dict[str, Toxic] = {}
         self._server: asyncio.Server | None = None
+        self._placeholder: socket.socket | None = None
         self._connections: set[_Connection] = set()
 
     @property
@@ -62,9 +63,10 @@ class ToxicProxy:
         await self._sync_listener()
 
     async def close(self) -> None:
-        """Stop listening, drop every connection and wait for their tasks to end."""
+        """Stop listening, drop every connection and wait for their tasks to end; the port is let go."""
         self.enabled = False
         await self._sync_listener()
+        self._let_port_go()
         tasks = [c.task for c in self._connections if c.task is not None]
         for task in tasks:
             task.cancel()
@@ -101,13 +103,23 @@ class ToxicProxy:
         """Listen exactly when enabled and no `down` toxic is active; closing also drops open connections."""
         want = self.enabled and not self.active(Down)
         if want and self._server is None:
-            self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
+            self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True,
+                                                      reuse_port=True)
             self.port = self._server.sockets[0].getsockname()[1]
+            self._let_port_go()
         elif not want and self._server is not None:
+            # While down, a bound socket that does not listen keeps the port: connections are refused, and no
+            # other server (another test's proxy binding port 0) can take the port and answer in our place.
+            self._placeholder = _hold_port(self.host, self.port)
             server, self._server = self._server, None
             server.close()  # closes the listening socket now: new connections are refused
             for conn in list(self._connections):
                 conn.abort()
+
+    def _let_port_go(self) -> None:
+        placeholder, self._placeholder = self._placeholder, None
+        if placeholder is not None:
+            placeholder.close()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = _Connection(self, reader, writer)
@@ -119,6 +131,15 @@ class ToxicProxy:
             conn.abort()
         finally:
             self._connections.discard(conn)
+
+
+def _hold_port(host: str, port: int) -> socket.socket:
+    """Bound, never listening: the port stays ours and a connection to it is refused."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
 
 
 class _Connection:

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from pytest_opticserp import KktAdapter
-from tests.liveness import LatencyProbe, keep_sending, raw_request, request_bytes
+from tests.liveness import raw_request, request_bytes, under_hostile_load
 
 pytestmark = pytest.mark.kkt_adapter(redis=False)
 
@@ -46,8 +46,7 @@ HOSTILE_BODIES = {
 def test_health_stays_fast_while_a_client_sends_huge_exponent_numbers(kkt_adapter: KktAdapter) -> None:
     headers = {"Content-Type": "application/json", "X-Idempotency-Key": "hostile"}
     requests = {name: request_bytes("POST", "/v1/kkt/receipt", headers, body) for name, body in HOSTILE_BODIES.items()}
-    with LatencyProbe(f"{kkt_adapter.url}/v1/health") as probe:
-        answers = keep_sending(kkt_adapter.port, requests, probe)
+    probe, answers = under_hostile_load(f"{kkt_adapter.url}/v1/health", kkt_adapter.port, requests, HEALTH_BUDGET)
 
     assert probe.worst < HEALTH_BUDGET, probe.summary()
     for name, answer in answers:
@@ -64,8 +63,7 @@ def test_health_stays_fast_while_a_client_sends_huge_and_many_headers(kkt_adapte
         "a 64 KB header in one read": request_bytes("GET", "/v1/health", {"X-Big": "a" * 65536}),
         "1000 headers": request_bytes("GET", "/v1/health", {f"X-H{n}": "y" for n in range(1000)}),
     }
-    with LatencyProbe(f"{kkt_adapter.url}/v1/health") as probe:
-        answers = keep_sending(kkt_adapter.port, hostile, probe)
+    probe, answers = under_hostile_load(f"{kkt_adapter.url}/v1/health", kkt_adapter.port, hostile, HEALTH_BUDGET)
 
     assert probe.worst < HEALTH_BUDGET, probe.summary()
     for name, answer in answers:

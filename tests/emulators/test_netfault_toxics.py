@@ -53,6 +53,15 @@ def test_a_disabled_proxy_refuses_connections(proxy: NetfaultProxy) -> None:
         connect(proxy)
 
 
+def test_a_disabled_proxy_keeps_its_port_so_no_other_server_answers_in_its_place(proxy: NetfaultProxy) -> None:
+    proxy.disable()
+
+    with socket.socket() as other, pytest.raises(OSError):  # as another test's server binding that port would
+        other.bind((proxy.host, proxy.port))
+    with pytest.raises(ConnectionRefusedError):
+        connect(proxy)
+
+
 def test_re_enabling_listens_on_the_same_port_again(proxy: NetfaultProxy) -> None:
     port = proxy.port
     proxy.disable()

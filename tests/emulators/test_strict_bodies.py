@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.liveness import LatencyProbe, keep_sending, raw_request, request_bytes
+from tests.liveness import raw_request, request_bytes, under_hostile_load
 
 
 def with_duplicate(body: dict[str, Any], key: str, first: object) -> bytes:
@@ -81,8 +81,7 @@ def test_the_ofd_command_stays_responsive_while_a_client_sends_huge_headers_and_
                                                document),
     }
 
-    with LatencyProbe(f"http://127.0.0.1:{port}/ofd/v1/health") as probe:
-        answers = keep_sending(port, hostile, probe, replies=20)
+    probe, answers = under_hostile_load(f"http://127.0.0.1:{port}/ofd/v1/health", port, hostile, 0.100)
 
     assert probe.worst < 0.100, probe.summary()
     assert {answer.status for name, answer in answers if name == "a 64 MB header"} <= {431, None}
