@@ -1,6 +1,7 @@
 """The FN learns which of its documents the OFD confirmed, as a real KKT's transport tells it.
 
-The confirmation is recorded durably with the receipt's `synced` status (one transaction, buffer.record)
+Every delivered document is confirmed (receipts and the FN's other documents alike), with the OFD's operator sign
+(tag 1078). The confirmation is recorded durably with the document's `synced` status (one transaction, buffer.record)
 and handed to the register afterwards, outside any buffer transaction and off the receipt's path. Nothing is
 lost or re-sent either way: a register that fails to take it keeps it listed for the next run (the receipt
 stays `synced`, never re-queued); a crash between the OFD's confirmation and the FN's leaves it listed, and
@@ -38,14 +39,15 @@ class FnAcknowledgements:
                 self.outstanding = True
                 return taken
             while True:
-                numbers = await self._store.pending(fn_serial, self._batch)
-                if not numbers:
+                confirmations = await self._store.pending(fn_serial, self._batch)
+                if not confirmations:
                     self.outstanding = False
                     return taken
                 # Concurrently, so the FN's store commits them together (group commit), not one fsync each.
-                results = await asyncio.gather(*(self._driver.acknowledge(n) for n in numbers),
+                results = await asyncio.gather(*(self._driver.acknowledge(n, sign) for n, sign in confirmations),
                                                return_exceptions=True)
-                done = [n for n, result in zip(numbers, results, strict=True) if not isinstance(result, BaseException)]
+                done = [n for (n, _), result in zip(confirmations, results, strict=True)
+                        if not isinstance(result, BaseException)]
                 if done:
                     await self._store.forget(fn_serial, done)
                     taken += len(done)

@@ -10,7 +10,8 @@ leave in HLC order (`hlc`), each no earlier than its `next_attempt_at` (the stor
 
 Two smaller tables serve the register (operations.py): `operations`, the answers to register calls other than
 receipts under their idempotency keys, and `fn_acknowledgements`, the documents the OFD confirmed that the FN
-has not been told of yet (filled in the transaction that marks a receipt `synced`).
+has not been told of yet (filled in the transaction that marks a receipt `synced`), with the OFD's operator sign.
+The FN's other documents wait in `fn_documents` (outbox.py) and leave with the receipts, in FD order per FN.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .drivers.base import FiscalData
 from .hlc import wall_clock_ms
 from .idempotency import KeyTaken
 from .operations import ACKNOWLEDGEMENTS_SCHEMA, OPERATIONS_SCHEMA, AcknowledgementStore, OperationStore
+from .outbox import OUTBOX_SCHEMA, DocumentOutbox, is_document, next_dlq_id
 from .sqlite import SqliteWorker
 
 SCHEMA = """
@@ -84,9 +86,10 @@ CREATE TABLE IF NOT EXISTS dlq (
 );
 """
 
-SCHEMA += OPERATIONS_SCHEMA + ACKNOWLEDGEMENTS_SCHEMA
+SCHEMA += OPERATIONS_SCHEMA + ACKNOWLEDGEMENTS_SCHEMA + OUTBOX_SCHEMA
 
 UNDELIVERED = ("fiscalizing", "pending")
+DLQ_TABLES = (("dlq", "receipts", "receipt_id"), ("document_dlq", "fn_documents", "document_id"))
 COUNTED = ("fiscalizing", "pending", "synced", "failed", "dlq")  # failed: pending with a failed attempt
 
 
@@ -98,6 +101,20 @@ def _recount(conn: sqlite3.Connection) -> None:
                  " WHERE r.status = receipt_counts.status) WHERE status <> 'failed'")
     conn.execute("UPDATE receipt_counts SET n = (SELECT COUNT(*) FROM receipts WHERE status = 'pending'"
                  " AND last_error IS NOT NULL) WHERE status = 'failed'")
+
+
+def operator_sign(ack: dict[str, Any] | None) -> str | None:
+    """Tag 1078 from the OFD's confirmation, for the FN; None from an OFD that sends none."""
+    confirmation = (ack or {}).get("operator_confirmation")
+    sign = confirmation.get("operator_sign") if isinstance(confirmation, dict) else None
+    return None if sign is None else str(sign)
+
+
+def _add_operator_sign(conn: sqlite3.Connection) -> None:
+    """A buffer from before the OFD's operator sign was kept lacks the column."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(fn_acknowledgements)")}
+    if "operator_sign" not in columns:
+        conn.execute("ALTER TABLE fn_acknowledgements ADD COLUMN operator_sign TEXT")
 
 
 def utc_text(epoch_ms: int) -> str:
@@ -142,7 +159,7 @@ class StoredReceipt:
 
 @dataclass(frozen=True)
 class Delivery:
-    """A pending receipt as the sync worker sends it."""
+    """A pending receipt, or FN document (outbox.py; its id says which), as the sync worker sends it."""
 
     receipt_id: str
     hlc: str
@@ -167,6 +184,9 @@ class BufferCounts:
     synced: int
     failed: int
     dlq: int
+    documents_pending: int = 0  # the outbox (outbox.py): the FN's other documents, not receipts
+    documents_failed: int = 0
+    documents_dlq: int = 0
 
     @property
     def undelivered(self) -> int:
@@ -182,6 +202,7 @@ class ReceiptBuffer:
         self._db = SqliteWorker(path, SCHEMA, name="buffer")
         self.operations = OperationStore(self._db, self._now)
         self.fn_acknowledgements = AcknowledgementStore(self._db)
+        self.outbox = DocumentOutbox(self._db, self._now)
 
     def _now(self) -> str:
         return utc_text(self._wall_ms())
@@ -189,6 +210,7 @@ class ReceiptBuffer:
     async def open(self) -> None:
         await self._db.open()
         await self._db.transaction(_recount)
+        await self._db.transaction(_add_operator_sign)
 
     async def close(self) -> None:
         await self._db.close()
@@ -263,7 +285,12 @@ class ReceiptBuffer:
     async def counts(self) -> BufferCounts:
         def read(conn: sqlite3.Connection) -> BufferCounts:
             by_status = dict(conn.execute("SELECT status, n FROM receipt_counts").fetchall())
-            return BufferCounts(**{name: by_status.get(name, 0) for name in COUNTED})
+            pending, failed, dlq = conn.execute(  # few rows: the FN signs a handful of these a day
+                "SELECT COALESCE(SUM(status = 'pending'), 0),"
+                " COALESCE(SUM(status = 'pending' AND last_error IS NOT NULL), 0), COALESCE(SUM(status = 'dlq'), 0)"
+                " FROM fn_documents WHERE status IN ('pending', 'dlq')").fetchone()
+            return BufferCounts(**{name: by_status.get(name, 0) for name in COUNTED},
+                                documents_pending=pending, documents_failed=failed, documents_dlq=dlq)
 
         return await self._db.run(read)
 
@@ -272,15 +299,20 @@ class ReceiptBuffer:
         return await self._db.run(lambda conn: conn.execute("SELECT MAX(hlc) FROM receipts").fetchone()[0])
 
     async def due(self, limit: int, now: float) -> tuple[list[Delivery], float | None]:
-        """The oldest pending receipts, in HLC order, up to the first one still waiting out its backoff.
+        """The pending receipts and FN documents in FD order per FN, up to the first one still waiting out its backoff.
+
+        FD order, not HLC order: receipts signed concurrently may take their numbers in another order than their
+        HLC stamps, and the FN's other documents have no stamp. FNs are taken in serial order.
 
         Returns them and, when the queue is blocked by a backoff, the epoch time it ends.
         """
 
         def select(conn: sqlite3.Connection) -> tuple[list[Delivery], float | None]:
             rows = conn.execute(  # read row by row: a blocked head must not cost a whole batch
-                "SELECT id, hlc, document, attempts, next_attempt_at, created_at FROM receipts"
-                " WHERE status = 'pending' ORDER BY hlc LIMIT ?",
+                "SELECT id, hlc, document, attempts, next_attempt_at, created_at, fn_serial, fiscal_doc_number"
+                " FROM receipts WHERE status = 'pending' UNION ALL SELECT id, '', document, attempts, next_attempt_at,"
+                " created_at, fn_serial, fiscal_doc_number FROM fn_documents WHERE status = 'pending'"
+                " ORDER BY fn_serial, fiscal_doc_number LIMIT ?",
                 (limit,),
             )
             ready: list[Delivery] = []
@@ -300,9 +332,9 @@ class ReceiptBuffer:
         """
 
         def release(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "UPDATE receipts SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?", (now, now)
-            ).rowcount
+            return sum(conn.execute(
+                f"UPDATE {table} SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?", (now, now)
+            ).rowcount for table in ("receipts", "fn_documents"))
 
         return await self._db.transaction(release)
 
@@ -312,34 +344,34 @@ class ReceiptBuffer:
         def write(conn: sqlite3.Connection) -> None:
             now = self._now()
             for outcome in outcomes:
+                table = "fn_documents" if is_document(outcome.receipt_id) else "receipts"
                 if outcome.kind == "synced":
                     signed = conn.execute(
-                        "UPDATE receipts SET status = 'synced', attempts = attempts + 1, last_error = NULL,"
+                        f"UPDATE {table} SET status = 'synced', attempts = attempts + 1, last_error = NULL,"
                         " ofd_ack = ?, synced_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'"
                         " RETURNING fn_serial, fiscal_doc_number",
                         (json.dumps(outcome.ack, ensure_ascii=False), now, now, outcome.receipt_id),
                     ).fetchone()
                     if signed is not None:  # listed for the FN in this transaction; acks.py tells it afterwards
                         conn.execute("INSERT OR IGNORE INTO fn_acknowledgements (fn_serial, fiscal_doc_number,"
-                                     " synced_at) VALUES (?, ?, ?)", (signed[0], signed[1], now))
+                                     " synced_at, operator_sign) VALUES (?, ?, ?, ?)",
+                                     (signed[0], signed[1], now, operator_sign(outcome.ack)))
                 elif outcome.kind == "retry":
                     conn.execute(
-                        "UPDATE receipts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+                        f"UPDATE {table} SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
                         " updated_at = ? WHERE id = ? AND status = 'pending'",
                         (outcome.error, outcome.next_attempt_at, now, outcome.receipt_id),
                     )
                 else:
-                    cursor = conn.execute(
-                        "UPDATE receipts SET status = 'dlq', attempts = attempts + 1, last_error = ?,"
+                    row = conn.execute(
+                        f"UPDATE {table} SET status = 'dlq', attempts = attempts + 1, last_error = ?,"
                         " updated_at = ? WHERE id = ? AND status = 'pending' RETURNING attempts",
                         (outcome.error, now, outcome.receipt_id),
-                    )
-                    row = cursor.fetchone()
+                    ).fetchone()
                     if row is not None:
-                        conn.execute(
-                            "INSERT INTO dlq (receipt_id, reason, attempts, created_at) VALUES (?, ?, ?, ?)",
-                            (outcome.receipt_id, outcome.error, row[0], now),
-                        )
+                        dlq = "document_dlq (id, document_id" if table == "fn_documents" else "dlq (id, receipt_id"
+                        conn.execute(f"INSERT INTO {dlq}, reason, attempts, created_at) VALUES (?, ?, ?, ?, ?)",
+                                     (next_dlq_id(conn), outcome.receipt_id, outcome.error, row[0], now))
 
         await self._db.transaction(write)
 
@@ -348,8 +380,11 @@ class ReceiptBuffer:
             where = "" if include_resolved else "WHERE d.resolved_at IS NULL"
             rows = conn.execute(
                 "SELECT d.id, d.receipt_id, d.reason, d.attempts, d.created_at, d.resolved_at, d.resolution,"
-                " r.pos_id, r.idempotency_key, r.fn_serial, r.fiscal_doc_number, r.total, r.status"
-                f" FROM dlq d JOIN receipts r ON r.id = d.receipt_id {where} ORDER BY d.id"
+                " r.pos_id, r.idempotency_key, r.fn_serial, r.fiscal_doc_number, r.total, r.status, 3 AS doc_type"
+                f" FROM dlq d JOIN receipts r ON r.id = d.receipt_id {where}"
+                " UNION ALL SELECT d.id, NULL, d.reason, d.attempts, d.created_at, d.resolved_at, d.resolution,"
+                " NULL, NULL, f.fn_serial, f.fiscal_doc_number, NULL, f.status, f.doc_type"
+                f" FROM document_dlq d JOIN fn_documents f ON f.id = d.document_id {where} ORDER BY 1"
             ).fetchall()
             return [dict(row) for row in rows]
 
@@ -362,16 +397,19 @@ class ReceiptBuffer:
             now = self._now()
             condition, args = ("id = ? AND resolved_at IS NULL", (dlq_id,)) if dlq_id is not None else (
                 "resolved_at IS NULL", ())
-            entries = conn.execute(f"SELECT id, receipt_id FROM dlq WHERE {condition}", args).fetchall()
-            for entry in entries:
-                conn.execute(
-                    "UPDATE receipts SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?"
-                    " WHERE id = ? AND status = 'dlq'",
-                    (now, entry["receipt_id"]),
-                )
-                conn.execute("UPDATE dlq SET resolved_at = ?, resolution = 'redriven' WHERE id = ?",
-                             (now, entry["id"]))
-            return len(entries)
+            moved = 0
+            for dlq, table, column in DLQ_TABLES:
+                entries = conn.execute(f"SELECT id, {column} FROM {dlq} WHERE {condition}", args).fetchall()
+                for entry in entries:
+                    conn.execute(
+                        f"UPDATE {table} SET status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?"
+                        " WHERE id = ? AND status = 'dlq'",
+                        (now, entry[1]),
+                    )
+                    conn.execute(f"UPDATE {dlq} SET resolved_at = ?, resolution = 'redriven' WHERE id = ?",
+                                 (now, entry[0]))
+                moved += len(entries)
+            return moved
 
         return await self._db.transaction(move)
 
@@ -379,10 +417,9 @@ class ReceiptBuffer:
         """Mark a DLQ entry handled by hand; the receipt stays in `dlq` and is not sent again."""
 
         def mark(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                "UPDATE dlq SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
+            return sum(conn.execute(
+                f"UPDATE {dlq} SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
                 (self._now(), f"resolved: {note}" if note else "resolved", dlq_id),
-            )
-            return cursor.rowcount == 1
+            ).rowcount for dlq in ("dlq", "document_dlq")) == 1
 
         return await self._db.transaction(mark)

@@ -25,6 +25,7 @@ from .lock import SyncLock
 from .metrics import Metrics
 from .network import NetworkMonitor
 from .ofd_client import HttpOfd, Ofd
+from .outbox import DocumentCollector
 from .service import FiscalService
 from .settings import ConfigurationError, Settings
 from .shifts import ShiftService
@@ -131,12 +132,15 @@ class Components:
             clock = HybridLogicalClock(settings.kkt_adapter_id, local_ms,
                                        Timestamp.decode(newest) if newest else None)
             metrics = Metrics()
+            documents = DocumentCollector(buffer.outbox, driver)
             service = FiscalService(buffer, driver, capacity=settings.buffer_max_size, clock=clock,
                                     vat_tags=tag_table(settings.vat_tag_overrides),
-                                    taxation_system=settings.kkt_taxation_system, metrics=metrics)
+                                    taxation_system=settings.kkt_taxation_system, metrics=metrics,
+                                    documents=documents)
             await service.recover()
-            shifts = ShiftService(buffer, driver)
+            shifts = ShiftService(buffer, driver, documents)
             await shifts.recover()
+            await documents.collect()  # a new FN's registration report, or what a crash left in the FN only
             ofd = ofd or build_ofd(settings)
             await ofd.open()
             stack.push_async_callback(ofd.close)
@@ -155,6 +159,7 @@ class Components:
                 acks=FnAcknowledgements(buffer.fn_acknowledgements, driver),
             )
             service.on_fiscalized = worker.wake
+            shifts.on_signed = worker.wake
             components = cls(settings, buffer, driver, service, breaker, network, ofd, lock, worker, metrics, shifts)
             if settings.odoo_api_url is not None and heartbeat_body is not None:
                 components.heartbeat = Heartbeat(

@@ -20,6 +20,11 @@ async def buffer_status(parts: Components) -> dict[str, Any]:
         "failed_count": counts.failed,
         "dlq_count": counts.dlq,
         "fiscalizing_count": counts.fiscalizing,
+        # The FN's other documents (registration, shifts, reports) on their way to the OFD; the counts above are
+        # receipts only, as the guide means them.
+        "documents_pending": counts.documents_pending,
+        "documents_failed": counts.documents_failed,
+        "documents_dlq": counts.documents_dlq,
         "capacity": capacity,
         "percent_full": round(100 * counts.undelivered / capacity, 1),
         "network_status": parts.network.status.value,

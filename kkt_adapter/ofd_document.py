@@ -11,16 +11,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from .drivers.base import FiscalData
-from .receipt import FiscalRequest
+from .receipt import FiscalItem, FiscalRequest
 
-SUBJECT_GOODS = 1  # tag 1212: товар
-FULL_PAYMENT = 4  # tag 1214: полный расчёт
+RECEIPT = 3  # FN document type
 UNIT_PIECE = 0  # tag 2108: штуки
 
 
 def build_document(request: FiscalRequest, fiscal: FiscalData, vat_tags: Mapping[str, int],
                    taxation_system: int) -> dict[str, Any]:
     return {
+        "doc_type": RECEIPT,  # the FN document type (3: cash receipt)
         "fn_serial": fiscal.fn_serial,  # 1041
         "fiscal_doc_number": fiscal.fiscal_doc_number,  # 1040
         "fiscal_sign": fiscal.fiscal_sign,  # 1077
@@ -35,15 +35,55 @@ def build_document(request: FiscalRequest, fiscal: FiscalData, vat_tags: Mapping
                 "quantity": item.quantity,  # 1023
                 "sum": item.sum,  # 1043
                 "vat": vat_tags[item.vat_rate],  # 1199
-                "subject_sign": SUBJECT_GOODS,
-                "payment_method_sign": FULL_PAYMENT,
+                "subject_sign": item.subject_sign,  # 1212: 1 goods, 33 marked goods
+                "payment_method_sign": item.payment_method_sign,  # 1214
                 "unit": UNIT_PIECE,
+                **_marking(item),
             }
             for item in request.items
         ],
-        "payments": {"cash": request.cash, "electronic": request.electronic},  # 1031 / 1081
+        "payments": _payments(request),  # 1031 / 1081 (1215 / 1216 / 1217 when not zero)
         "taxation_system": taxation_system,  # 1055
         "ffd_version": fiscal.ffd_version,  # 1209
         "shift_number": fiscal.shift_number,  # 1038
         "receipt_number": fiscal.receipt_number,  # 1042
+        **_receipt_requisites(request),
     }
+
+
+def _marking(item: FiscalItem) -> dict[str, str]:
+    """Tags 2000 and 1162 exactly as the POS sent them (their crypto check is out of scope)."""
+    codes = {}
+    if item.marking_code is not None:
+        codes["marking_code"] = item.marking_code
+    if item.product_code is not None:
+        codes["product_code"] = item.product_code
+    return codes
+
+
+def _payments(request: FiscalRequest) -> dict[str, int]:
+    payments = {"cash": request.cash, "electronic": request.electronic}
+    for form in ("prepayment", "credit", "other"):
+        if amount := getattr(request, form):
+            payments[form] = amount
+    return payments
+
+
+def _receipt_requisites(request: FiscalRequest) -> dict[str, str]:
+    """The cashier (1021, 1203) and the buyer's contact (1008), when the POS gave them."""
+    requisites = {}
+    if request.cashier is not None:
+        requisites["cashier"] = request.cashier.name
+        if request.cashier.inn is not None:
+            requisites["cashier_inn"] = request.cashier.inn
+    if request.buyer_contact is not None:
+        requisites["buyer_contact"] = request.buyer_contact
+    return requisites
+
+
+def fn_document(tags: Mapping[str, Any]) -> dict[str, Any]:
+    """Any other FN document (registration, shift, state, FN close) as the OFD receives it: the drive model's own
+    fields (`fiscal.fn`, each standing for its tag) with `doc_type`, which tells the OFD what to check."""
+    if "doc_type" not in tags:
+        raise ValueError("an FN document without doc_type cannot be told apart at the OFD")
+    return dict(tags)

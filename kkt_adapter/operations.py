@@ -3,7 +3,8 @@
 They live in the buffer's database (one file, one writer thread, the same durability) but are not receipts:
 `operations` keeps the answer to each open-shift, close-shift and X-report call under its idempotency key,
 as `receipts` does for receipts, so a retried close returns the same Z report. `fn_acknowledgements` lists
-documents the OFD confirmed that the register has not been told of yet (see acks.py).
+documents the OFD confirmed that the register has not been told of yet, with the OFD's operator sign
+(see acks.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS fn_acknowledgements (
     fn_serial TEXT NOT NULL,
     fiscal_doc_number INTEGER NOT NULL,
     synced_at TEXT NOT NULL,
+    operator_sign TEXT,
     PRIMARY KEY (fn_serial, fiscal_doc_number)
 ) WITHOUT ROWID;
 """
@@ -118,13 +120,14 @@ class AcknowledgementStore:
         return await self._db.run(lambda conn: conn.execute("SELECT 1 FROM fn_acknowledgements LIMIT 1").fetchone()
                                   is not None)
 
-    async def pending(self, fn_serial: str, limit: int) -> list[int]:
-        """Document numbers of FN `fn_serial` it has yet to hear the OFD confirmed, oldest first."""
+    async def pending(self, fn_serial: str, limit: int) -> list[tuple[int, str | None]]:
+        """Document numbers of FN `fn_serial` it has yet to hear the OFD confirmed, oldest first, each with the
+        OFD's operator sign (tag 1078)."""
 
-        def select(conn: sqlite3.Connection) -> list[int]:
-            rows = conn.execute("SELECT fiscal_doc_number FROM fn_acknowledgements WHERE fn_serial = ?"
+        def select(conn: sqlite3.Connection) -> list[tuple[int, str | None]]:
+            rows = conn.execute("SELECT fiscal_doc_number, operator_sign FROM fn_acknowledgements WHERE fn_serial = ?"
                                 " ORDER BY fiscal_doc_number LIMIT ?", (fn_serial, limit))
-            return [row[0] for row in rows]
+            return [(row[0], row[1]) for row in rows]
 
         return await self._db.run(select)
 

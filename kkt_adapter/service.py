@@ -23,6 +23,7 @@ from .idempotency import OncePerKey, Outcome, replay
 from .metrics import Metrics
 from .money import format_rubles
 from .ofd_document import build_document
+from .outbox import DocumentCollector
 from .receipt import FiscalRequest
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class FiscalService:
         taxation_system: int,
         metrics: Metrics,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        documents: DocumentCollector | None = None,
     ) -> None:
         self._buffer = buffer
         self._driver = driver
@@ -63,6 +65,7 @@ class FiscalService:
         self._taxation_system = taxation_system
         self._metrics = metrics
         self._new_id = new_id
+        self._documents = documents or DocumentCollector(buffer.outbox, driver)
         self._once = OncePerKey()
         self.on_fiscalized: Callable[[], None] = lambda: None
 
@@ -126,6 +129,8 @@ class FiscalService:
                         created_at: str) -> dict[str, Any]:
         response = build_response(receipt_id, key, request, fiscal, created_at)
         document = build_document(request, fiscal, self._vat_tags, self._taxation_system)
+        if fiscal.receipt_number == 1:  # the shift's first: the register may have opened it just now, numbered before
+            await self._documents.collect()
         await self._buffer.complete_fiscalization(receipt_id, fiscal, document, response)
         self._metrics.fiscalized.inc()
         return response

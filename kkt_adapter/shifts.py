@@ -2,8 +2,9 @@
 
 They use the receipts' mechanism (idempotency.py): the key is claimed in the buffer before the register is
 called, the answer is stored before it is given, and a retry or a concurrent duplicate gets that answer, so
-a retried close returns the same Z report and never closes a second shift. A refusal or failure frees the
-key (nothing was signed; the POS may retry once the cause is fixed).
+a retried close returns the same Z report and never closes a second shift. The document the register signed
+is copied to the outbox (outbox.py) before the answer is stored and given, so the OFD gets it. A refusal or
+failure frees the key (nothing was signed; the POS may retry once the cause is fixed).
 
 Unlike a receipt, a shift document carries no id of ours, so a crash between the register signing it and the
 buffer storing the answer cannot be repaired from the register: start-up frees such keys, and a retry then
@@ -20,6 +21,7 @@ from typing import Any
 from .buffer import ReceiptBuffer
 from .drivers.base import Cashier, KktDriver, KktError
 from .idempotency import KeyTaken, OncePerKey, Outcome, StillFiscalizing, fingerprint, replay
+from .outbox import DocumentCollector
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +29,11 @@ OPERATION = "shift operation"
 
 
 class ShiftService:
-    def __init__(self, buffer: ReceiptBuffer, driver: KktDriver) -> None:
+    def __init__(self, buffer: ReceiptBuffer, driver: KktDriver, documents: DocumentCollector | None = None) -> None:
         self._operations = buffer.operations
         self._driver = driver
+        self._documents = documents or DocumentCollector(buffer.outbox, driver)
+        self.on_signed: Callable[[], None] = lambda: None  # a document for the OFD is waiting
         self._once = OncePerKey()
 
     async def recover(self) -> None:
@@ -83,7 +87,9 @@ class ShiftService:
             await self._operations.discard(key)
             raise
         response = {**answer, "idempotency_key": key}
+        await self._documents.collect()  # the signed document is kept for the OFD before the POS hears of it
         await self._operations.complete(key, response)
+        self.on_signed()
         log.info("shift call done", extra={"operation": kind, "idempotency_key": key})
         return Outcome(response, replayed=False)
 

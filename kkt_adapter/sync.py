@@ -1,7 +1,10 @@
 """Phase 2: deliver buffered receipts to the OFD, oldest (by HLC) first, exactly once.
 
-A run takes the sync lock, then repeatedly reads a batch of due receipts, sends them with bounded
-concurrency in HLC order, and commits the batch's outcomes in one transaction. It stops at the first
+Receipts and the FN's other documents (registration, shift and state reports: outbox.py) leave together, in
+FD order per FN (buffer.due), the order the FN numbered them and the OFD expects them.
+
+A run takes the sync lock, then repeatedly reads a batch of due documents, sends them with bounded
+concurrency in that order, and commits the batch's outcomes in one transaction. It stops at the first
 failure: a failure says something about the OFD, not the receipt, so later receipts wait rather than
 overtake. Only calls really made count, toward the breaker and toward a receipt's attempts. After a failure
 the worker sends one document at a time until the OFD answers again.
@@ -219,7 +222,7 @@ class SyncWorker:
     async def _deliver(self, batch: list[Delivery], report: SyncReport) -> tuple[list[DeliveryOutcome], bool]:
         # Full concurrency only while the OFD is known to answer; after a failure, one call at a time until it
         # does again, so failures stay consecutive for the breaker and a struggling OFD is not flooded.
-        # A half-open breaker lets one trial through: sending the rest one by one after it keeps HLC order.
+        # A half-open breaker lets one trial through: sending the rest one by one after it keeps FD order.
         trusted = self._network.status is NetworkStatus.ONLINE and self._breaker.state is BreakerState.CLOSED
         slots = asyncio.Semaphore(self._concurrency if trusted else 1)
         failed = False
@@ -274,7 +277,7 @@ class SyncWorker:
     def _dead_letter(self, delivery: Delivery, reason: str, report: SyncReport) -> DeliveryOutcome:
         report.dead_lettered += 1
         self._metrics.dead_lettered.inc()
-        log.error("receipt moved to the DLQ", extra={"receipt_id": delivery.receipt_id, "reason": reason})
+        log.error("document moved to the DLQ", extra={"receipt_id": delivery.receipt_id, "reason": reason})
         return DeliveryOutcome(delivery.receipt_id, "dlq", error=reason)
 
     def _seen_answering(self) -> None:

@@ -8,14 +8,17 @@ The state is written into the adapter's fiscal drive file before the adapter sta
 model itself (`fiscal.fn.FiscalDrive`, built as the adapter builds it) with its clock set in the past: the
 registration, shifts and receipts are real documents, numbered and signed, so a state the real drive could
 not reach (a receipt after the FN expired, a shift opened past the offline limit) is a usage error with the
-drive's own refusal. Documents written here are the FN's alone: the adapter's buffer does not hold them, so
-it never delivers them, and a drive blocked by `oldest_unsent_days` stays blocked for the test. To see a
+drive's own refusal. Receipts written here are the FN's alone: the adapter's buffer does not hold them, so
+it never delivers them, and a drive blocked by `oldest_unsent_days` stays blocked for the test. The other
+documents (registration, shifts) count as acknowledged by the OFD when they were signed, or a drive registered
+long ago would be blocked at once; the adapter still sends them at start, as every FN document it finds. To see a
 block end when the OFD acknowledges, sell through the adapter while the OFD is down and move the register's
 clock (`KKT_REGISTER_CLOCK_OFFSET_SECONDS` at a restart), as `scenarios/test_fn_limits.py` does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
@@ -24,7 +27,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from fiscal.fn import Cashier, FiscalDrive, FnItem, FnReceipt, FnRefusal
+from fiscal.fn import RECEIPT, Cashier, FiscalDrive, FnItem, FnReceipt, FnRefusal
 from kkt_adapter.components import mock_fn, register_clock
 from kkt_adapter.settings import Settings
 
@@ -111,6 +114,9 @@ class RegisterState:
         now = register_clock(settings)().replace(microsecond=0)
         moment = [now]
         drive = mock_fn(settings, clock=lambda: moment[0])
+        # Only receipts wait for the OFD here; the other documents count as acknowledged when signed.
+        drive = FiscalDrive(dataclasses.replace(drive.config, waits_for_ofd=frozenset({RECEIPT})),
+                            settings.kkt_sign_key.get_secret_value().encode(), lambda: moment[0])
         steps = self._steps(now, drive)
         registered = now - drive.config.valid_for + timedelta(days=self.fn_expires_in_days or 0)
         if self.fn_expires_in_days is None:

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from pytest_opticserp import KktAdapter
+from pytest_opticserp import KktAdapter, eventually
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def post_receipts(kkt_adapter: KktAdapter) -> Callable[[int], list[dict]]:
 
 
 def delivered_fiscal_numbers(ofd_emulator) -> list[int]:
-    """Fiscal document numbers in the order the OFD received them."""
-    return [document.document["fiscal_doc_number"] for document in ofd_emulator.received()]
+    """Receipts' fiscal document numbers in the order the OFD received them (the FN's other documents aside)."""
+    return [document.document["fiscal_doc_number"] for document in ofd_emulator.receipts()]
 
 
 def _kopecks(rubles: object) -> int:
@@ -80,3 +80,33 @@ def assert_gap_free(documents: list[tuple[int, int, dict]]) -> None:
     __tracebackhide__ = True
     numbers = [fd for fd, _, _ in documents]
     assert numbers == list(range(1, len(numbers) + 1)), f"gap in the fiscal drive's numbers: {numbers}"
+
+
+QUEUE_HEAD = ("SELECT attempts, next_attempt_at FROM (SELECT attempts, next_attempt_at, fn_serial, fiscal_doc_number"
+              " FROM receipts WHERE status = 'pending' UNION ALL SELECT attempts, next_attempt_at, fn_serial,"
+              " fiscal_doc_number FROM fn_documents WHERE status = 'pending') ORDER BY fn_serial, fiscal_doc_number"
+              " LIMIT 1")
+
+
+def queue_head(adapter) -> tuple[int, float]:
+    """Attempts and next attempt time of the first document in line for the OFD (a receipt or an FN document:
+    they leave in FD order)."""
+    ((attempts, next_attempt_at),) = adapter.query(QUEUE_HEAD)
+    return attempts, next_attempt_at
+
+
+def fn_serial_of(adapter) -> str:
+    with sqlite3.connect(f"file:{adapter.fiscal_drive_path}?mode=ro", uri=True) as fn:
+        return fn.execute("SELECT fn_serial FROM fn").fetchone()[0]
+
+
+def assert_every_document_at_ofd(ofd_emulator, adapter) -> None:
+    """Every document the register's FN signed reached the OFD, numbers 1 to the FN's last without a gap (as
+    `GET /ofd/v1/fn/{fn}` shows them): shift, registration and report documents as well as receipts."""
+    __tracebackhide__ = True
+    last = fn_documents(adapter)[-1][0]
+    fn_serial = fn_serial_of(adapter)
+    sequence = eventually(lambda: (s := ofd_emulator.fn_sequence(fn_serial)).last_fd == last and s,
+                          f"FD {last} of FN {fn_serial} at the OFD", lambda: ofd_emulator.fn_sequence(fn_serial))
+    assert (sequence.first_fd, sequence.missing) == (1, []), f"the OFD's sequence has gaps: {sequence}"
+    assert sequence.received == last

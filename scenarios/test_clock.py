@@ -33,7 +33,7 @@ def test_a_clock_set_back_an_hour_makes_the_register_refuse_until_it_is_right(
     kkt_adapter.wait_until_synced(6)
     numbers = [a["fiscal"]["fiscal_doc_number"] for a in before + after]
     assert numbers == sorted(numbers) and numbers[3] == numbers[2] + 1, "the refused receipt took no number"
-    assert [d.document["fiscal_doc_number"] for d in ofd_emulator.received()] == numbers
+    assert [d.document["fiscal_doc_number"] for d in ofd_emulator.receipts()] == numbers
 
 
 def test_receipts_waiting_while_the_clock_was_wrong_reach_the_ofd_in_order(
@@ -49,7 +49,7 @@ def test_receipts_waiting_while_the_clock_was_wrong_reach_the_ofd_in_order(
 
     kkt_adapter.wait_until_synced(6)
     numbers = [a["fiscal"]["fiscal_doc_number"] for a in before + after]
-    assert [d.document["fiscal_doc_number"] for d in ofd_emulator.received()] == numbers
+    assert [d.document["fiscal_doc_number"] for d in ofd_emulator.receipts()] == numbers
 
 
 def test_receipts_waiting_across_a_machine_clock_set_back_reach_the_ofd_in_hlc_order(
@@ -65,4 +65,4 @@ def test_receipts_waiting_across_a_machine_clock_set_back_reach_the_ofd_in_hlc_o
         assert by_created == numbers[3:] + numbers[:3], "created_at went back an hour with the machine's clock"
 
     kkt_adapter.wait_until_synced(6)
-    assert [d.document["fiscal_doc_number"] for d in ofd_emulator.received()] == numbers
+    assert [d.document["fiscal_doc_number"] for d in ofd_emulator.receipts()] == numbers

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from pytest_opticserp import KktAdapter
+from scenarios.conftest import assert_every_document_at_ofd
 
 pytestmark = pytest.mark.happy_path
 
@@ -55,6 +56,7 @@ def test_the_ofd_receives_the_fiscal_data_the_pos_was_given(kkt_adapter: KktAdap
                                      "datetime", "operation", "total", "shift_number", "receipt_number")}
     assert document["total"] == 499000 and document["items"][0]["vat"] == 11
     assert received.ack["response_code"] == 0 and received.times_received == 1
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
 
 
 def test_a_refund_and_a_split_payment_reach_the_ofd(kkt_adapter: KktAdapter, ofd_emulator,
@@ -64,3 +66,22 @@ def test_a_refund_and_a_split_payment_reach_the_ofd(kkt_adapter: KktAdapter, ofd
     refund, split = (r.document for r in ofd_emulator.wait_for(2))
     assert refund["operation"] == 2
     assert split["payments"] == {"cash": 100000, "electronic": 400000}
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
+
+
+def test_made_to_order_glasses_an_advance_then_the_final_receipt_at_pickup(kkt_adapter: KktAdapter, ofd_emulator,
+                                                                             fiscal_receipt_factory) -> None:
+    """The optics shop's prepayment flow: 3000.00 down on 12000.00 glasses, the rest by card when they are ready."""
+    cashier = ("Иванова И.И.", "500100732259")
+    advance = kkt_adapter.post_receipt(fiscal_receipt_factory.advance("3000.00", price="12000.00", cashier=cashier))
+    final = kkt_adapter.post_receipt(fiscal_receipt_factory.final_after_advance(
+        "12000.00", advance="3000.00", buyer_contact="+79161234567", cashier=cashier))
+    assert (advance.status_code, final.status_code) == (200, 200), final.text
+
+    first, second = ofd_emulator.wait_for(2)
+    assert [(r.ack["response_code"], r.times_received) for r in (first, second)] == [(0, 1), (0, 1)]
+    assert first.document["items"][0]["payment_method_sign"] == 3
+    assert first.document["payments"] == {"cash": 0, "electronic": 300000}
+    assert second.document["items"][0]["payment_method_sign"] == 4
+    assert second.document["payments"] == {"cash": 0, "electronic": 900000, "prepayment": 300000}
+    assert second.document["total"] == 1200000 and second.document["buyer_contact"] == "+79161234567"

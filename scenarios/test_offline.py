@@ -7,7 +7,7 @@ import time
 import pytest
 
 from pytest_opticserp import KktAdapter, Scenarios, eventually
-from scenarios.conftest import delivered_fiscal_numbers
+from scenarios.conftest import assert_every_document_at_ofd, delivered_fiscal_numbers
 
 pytestmark = [pytest.mark.offline, pytest.mark.kkt_adapter(sync_interval=2, circuit_breaker_recovery_timeout=1)]
 
@@ -49,6 +49,7 @@ def test_back_online_every_receipt_arrives_once_in_hlc_order_within_one_interval
     assert delivered_fiscal_numbers(ofd_emulator) == signed
     assert ofd_emulator.counters.duplicates == 0
     assert kkt_adapter.status()["network_status"] == "ONLINE"
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
 
 
 @pytest.mark.ofd_offline
@@ -76,11 +77,13 @@ def test_a_long_outage_with_hundreds_of_receipts_loses_none(kkt_adapter: KktAdap
     opticserp_report_figure(f"offline recovery: 300 receipts delivered {took:.2f} s after the OFD came back")
     assert sorted(delivered_fiscal_numbers(ofd_emulator)) == sorted(a["fiscal"]["fiscal_doc_number"] for a in answers)
     assert ofd_emulator.counters.duplicates == 0
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
 
 
 @pytest.mark.ofd_offline
 def test_failed_attempts_are_recorded_while_offline(kkt_adapter: KktAdapter, post_receipts) -> None:
     post_receipts(1)
-    eventually(lambda: kkt_adapter.status()["failed_count"] == 1, "a failed attempt", kkt_adapter.status)
-    (error,) = kkt_adapter.query("SELECT last_error FROM receipts")[0]
+    # The FN's registration report is first in line: its attempt fails, and the receipt waits behind it.
+    eventually(lambda: kkt_adapter.status()["documents_failed"] == 1, "a failed attempt", kkt_adapter.status)
+    (error,) = kkt_adapter.query("SELECT last_error FROM fn_documents WHERE last_error IS NOT NULL")[0]
     assert "cannot connect to the OFD" in error

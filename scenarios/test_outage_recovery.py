@@ -16,7 +16,7 @@ from emulators.netfault import NetfaultProxy
 from emulators.ofd import OfdEmulator
 from kkt_adapter.settings import Settings
 from pytest_opticserp import InProcessKktAdapter, KktAdapter, eventually
-from scenarios.conftest import delivered_fiscal_numbers
+from scenarios.conftest import delivered_fiscal_numbers, queue_head
 
 DEFAULT_TIMINGS = {
     name: Settings.model_fields[name].default
@@ -35,11 +35,10 @@ def test_after_an_outage_with_the_default_timings_the_queue_drains_within_one_pr
     threshold = DEFAULT_TIMINGS["circuit_breaker_threshold"]
     retries = sum(DEFAULT_TIMINGS["ofd_retry_base"] * 2**n for n in range(threshold - 1))  # 1 + 2 + 4 + 8 s
     kkt_adapter.wait_for_breaker("OPEN", timeout=retries + 10)
-    (attempts, next_attempt_at), = kkt_adapter.query("SELECT attempts, next_attempt_at FROM receipts ORDER BY hlc"
-                                                     " LIMIT 1")
+    attempts, next_attempt_at = queue_head(kkt_adapter)
     # The breaker is open for its 30 s recovery timeout, far longer than the target below, and the head receipt
     # has failed (the breaker's other failures may be health checks made before the receipts arrived).
-    assert attempts >= 1 and next_attempt_at > 0, "the head receipt has failed and waits out a backoff"
+    assert attempts >= 1 and next_attempt_at > 0, "the head of the queue has failed and waits out a backoff"
 
     opticserp_scenario.restore()
     started = time.monotonic()
@@ -90,11 +89,10 @@ def test_after_a_two_minute_outage_the_queue_drains_within_one_probe_interval(
                 signed.append(answer.json()["fiscal"]["fiscal_doc_number"])
             clock.advance(1.0)
         assert adapter.health()["circuit_breaker"] in ("OPEN", "HALF_OPEN"), "the breaker has opened"
-        (attempts, next_attempt_at), = adapter.query("SELECT attempts, next_attempt_at FROM receipts ORDER BY hlc"
-                                                     " LIMIT 1")
+        attempts, next_attempt_at = queue_head(adapter)
         probe_interval = DEFAULT_TIMINGS["ofd_probe_interval"]
         held_for = next_attempt_at - clock.wall()
-        assert held_for > probe_interval + 2, f"the head receipt waits out a backoff ({attempts} attempts)"
+        assert held_for > probe_interval + 2, f"the head of the queue waits out a backoff ({attempts} attempts)"
 
         ofd_network.enable()
         started = time.monotonic()

@@ -35,5 +35,5 @@ def test_acceptance_resumes_after_delivery_and_nothing_is_lost(kkt_adapter: KktA
 
     assert retried.status_code == 200
     kkt_adapter.wait_until_synced(6)
-    assert sorted(d.document["fiscal_doc_number"] for d in ofd_emulator.received()) == sorted(
+    assert sorted(d.document["fiscal_doc_number"] for d in ofd_emulator.receipts()) == sorted(
         [a["fiscal"]["fiscal_doc_number"] for a in accepted] + [retried.json()["fiscal"]["fiscal_doc_number"]])

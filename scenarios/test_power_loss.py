@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from pytest_opticserp import EventuallyTimeout, KktAdapter, ReceiptFactory, eventually, http_client
-from scenarios.conftest import assert_gap_free, fn_documents, shift_totals
+from scenarios.conftest import assert_every_document_at_ofd, assert_gap_free, fn_documents, shift_totals
 
 pytestmark = [pytest.mark.power_loss, pytest.mark.kkt_adapter(ofd_max_concurrency=4)]
 
@@ -128,8 +128,9 @@ def test_sigkill_under_load_loses_and_duplicates_nothing(kkt_adapter: KktAdapter
 
     eventually(lambda: ofd_emulator.receipts_received == len(signed), "every receipt at the OFD",
                ofd_emulator.counters)
-    at_ofd = sorted(d.document["fiscal_doc_number"] for d in ofd_emulator.received())
+    at_ofd = sorted(d.document["fiscal_doc_number"] for d in ofd_emulator.receipts())
     assert at_ofd == sorted(signed.values()) and ofd_emulator.counters.conflicts == 0
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
     opticserp_report_figure(f"power loss (seed {seed}): {len(signed)} receipts, {KILLS} SIGKILLs, "
                             f"{ofd_emulator.counters.duplicates} re-sends recognised by the OFD, none lost or doubled")
 
@@ -239,6 +240,7 @@ def test_sigkill_around_shift_open_and_close_under_load_keeps_z_totals_and_numbe
     kkt_adapter.wait_until_synced(len(answers), timeout=30)
     eventually(lambda: ofd_emulator.receipts_received == len(answers), "every receipt at the OFD",
                ofd_emulator.counters)
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
     interrupted = sum(call.interrupted for call in calls)
     refused = sum(call.answers[0].status_code != 200 for call in calls)
     opticserp_report_figure(f"power loss over shifts (seed {seed}): {len(calls)} shift calls each killed, "

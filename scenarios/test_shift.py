@@ -10,7 +10,13 @@ from __future__ import annotations
 import pytest
 
 from pytest_opticserp import KktAdapter
-from scenarios.conftest import assert_gap_free, delivered_fiscal_numbers, fn_documents, shift_totals
+from scenarios.conftest import (
+    assert_every_document_at_ofd,
+    assert_gap_free,
+    delivered_fiscal_numbers,
+    fn_documents,
+    shift_totals,
+)
 
 pytestmark = pytest.mark.shift
 
@@ -66,6 +72,7 @@ def test_a_day_open_sales_refunds_x_report_and_z_report_whose_totals_equal_the_r
     signed = [a.json()["fiscal"]["fiscal_doc_number"] for a in [*answers, after]]
     assert sorted(delivered_fiscal_numbers(ofd_emulator)) == signed
     assert_gap_free(fn_documents(kkt_adapter))
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
 
 
 @pytest.mark.kkt_register(shift_opened_hours_ago=23)
@@ -107,3 +114,4 @@ def test_a_shift_past_24_hours_refuses_sales_until_the_z_report_and_the_next_shi
     assert delivered_fiscal_numbers(ofd_emulator) == [sold.json()["fiscal"]["fiscal_doc_number"],
                                                       after.json()["fiscal"]["fiscal_doc_number"]]
     assert_gap_free(fn_documents(kkt_adapter))
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)

@@ -9,7 +9,10 @@ Structure (types, ranges, formats, required fields per type) is a strict pydanti
 the JSON bytes, so money must be JSON integers (kopecks) and a float or a boolean is refused. The arithmetic
 and the code tables are checked afterwards, in `check_rules`, in the order an operator reading the document
 would. VAT sums (tag 1200 per item, the per-rate sums of the receipt) are optional, as the adapter's receipts
-do not carry them yet; when present they must be what `fiscal.fn.vat` computes, the register's own rule.
+do not carry them yet; when present they must be what `fiscal.fn.vat` computes, the register's own rule. A
+receipt's settlement (1214 per item, the payment forms 1031, 1081, 1215, 1216, 1217) is checked by
+`fiscal.settlement`, the rules the adapter refuses a POS's receipt by; marking codes (2000, 1162) are taken as
+given, without their crypto check.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from fiscal import strict_json
 from fiscal.fn.config import inn_problem
 from fiscal.fn.documents import OPERATIONS as OPERATION_NAMES  # the keys of a Z report's totals
 from fiscal.fn.vat import RATE_FRACTIONS, vat_sum, vat_sums
+from fiscal.requisites import BUYER_CONTACT_PATTERN, buyer_contact_problem  # tag 1008, as the adapter checks it
+from fiscal.settlement import Settlement, settlement_problem  # tags 1214-1217, as the adapter checks them
 from fiscal.taxation import TAXATION_SYSTEMS  # tag 1055, shared with the adapter
 from fiscal.vat import VAT_CODE_NAMES, VAT_RATE_CODES
 
@@ -41,6 +46,8 @@ DOC_TYPES: dict[int, str] = {
 }  # fmt: skip
 RECEIPT = 3
 RECEIPT_TYPES = frozenset({RECEIPT, 31})  # what the seed's `receipts_received` counts
+FULL_PAYMENT = 4  # tag 1214 when an item has none
+MARKED_GOODS = 33  # tag 1212 for goods with a marking code (2000)
 
 
 class ResponseCode(IntEnum):
@@ -117,8 +124,10 @@ class Item(BaseModel):
     vat: int  # 1199
     vat_sum: Kopecks | None = None  # 1200, checked when present
     subject_sign: int | None = Field(default=None, ge=1)  # 1212
-    payment_method_sign: int | None = Field(default=None, ge=1, le=7)  # 1214
+    payment_method_sign: int | None = Field(default=None, ge=1, le=7)  # 1214 (4 when absent)
     unit: int | None = Field(default=None, ge=0, le=255)  # 2108
+    marking_code: str | None = Field(default=None, min_length=1, max_length=256)  # 2000, not checked cryptographically
+    product_code: Annotated[str, StringConstraints(pattern=r"^([0-9A-Fa-f]{2}){1,32}$")] | None = None  # 1162
 
     @property
     def quantity_value(self) -> Decimal:
@@ -130,6 +139,12 @@ class Payments(BaseModel):
 
     cash: Kopecks  # 1031
     electronic: Kopecks  # 1081
+    prepayment: Kopecks = 0  # 1215, an advance counted
+    credit: Kopecks = 0  # 1216
+    other: Kopecks = 0  # 1217, other consideration
+
+    def settlement(self) -> Settlement:
+        return Settlement(self.cash, self.electronic, self.prepayment, self.credit, self.other)
 
 
 class Document(BaseModel):
@@ -183,6 +198,7 @@ class FiscalDocument(Document):
     receipt_number: int | None = Field(default=None, ge=1)  # 1042
     cashier: Text256 | None = None  # 1021
     cashier_inn: Annotated[str, StringConstraints(pattern=r"^\d{12}$")] | None = None  # 1203
+    buyer_contact: Annotated[str, StringConstraints(max_length=64, pattern=BUYER_CONTACT_PATTERN)] | None = None  # 1008
 
 
 class CorrectionBasis(BaseModel):
@@ -254,6 +270,9 @@ class OperationTotals(BaseModel):
     total: Kopecks
     cash: Kopecks
     electronic: Kopecks
+    prepayment: Kopecks = 0  # present in a shift with advances counted (1215), credit (1216), other (1217)
+    credit: Kopecks = 0
+    other: Kopecks = 0
     by_rate: dict[str, RateTotals]
 
 
@@ -344,17 +363,22 @@ def _check_receipt(doc: FiscalDocument, vat_codes: Mapping[int, str]) -> None:
                 ResponseCode.ARITHMETIC, f"items[{n}].vat_sum",
                 f"{item.vat_sum} != VAT at {rate} of sum {item.sum} = {vat} (rounded half up)",
             )
+        if item.marking_code is not None and item.subject_sign != MARKED_GOODS:
+            raise DocumentRejected(ResponseCode.INVALID_VALUE, f"items[{n}].subject_sign",
+                                   f"an item with a marking code is marked goods ({MARKED_GOODS}), "
+                                   f"not {item.subject_sign}")
         item_vats.append((rate, vat))
     items_total = sum(item.sum for item in doc.items)
     if doc.total != items_total:
         raise DocumentRejected(ResponseCode.ARITHMETIC, "total", f"{doc.total} != sum of item sums {items_total}")
-    paid = doc.payments.cash + doc.payments.electronic
-    if paid != doc.total:
-        raise DocumentRejected(
-            ResponseCode.ARITHMETIC,
-            "payments",
-            f"cash {doc.payments.cash} + electronic {doc.payments.electronic} = {paid} != total {doc.total}",
-        )
+    signs = ((item.payment_method_sign or FULL_PAYMENT, item.sum) for item in doc.items)
+    if (problem := settlement_problem(signs, doc.total, doc.payments.settlement())) is not None:
+        where = problem.field if problem.field.startswith(("items", "payments")) else f"payments.{problem.field}"
+        raise DocumentRejected(ResponseCode.ARITHMETIC, where, problem.message)
+    if doc.cashier_inn is not None and (inn := inn_problem(doc.cashier_inn)) is not None:
+        raise DocumentRejected(ResponseCode.INVALID_VALUE, "cashier_inn", inn)
+    if doc.buyer_contact is not None and (contact := buyer_contact_problem(doc.buyer_contact)) is not None:
+        raise DocumentRejected(ResponseCode.INVALID_VALUE, "buyer_contact", contact)
     if doc.vat_sums is not None:
         _check_vat_sums(doc.vat_sums, vat_sums(item_vats))
     if doc.taxation_system is not None and doc.taxation_system not in TAXATION_SYSTEMS:
@@ -390,9 +414,11 @@ def _check_shift_totals(doc: CloseShiftReport) -> None:
             if rate not in RATE_FRACTIONS:
                 raise DocumentRejected(ResponseCode.UNKNOWN_CODE, f"{where}.by_rate.{rate}",
                                        f"unknown VAT rate; known: {', '.join(RATE_FRACTIONS)}")
-        if line.cash + line.electronic != line.total:
+        paid = line.cash + line.electronic + line.prepayment + line.credit + line.other
+        if paid != line.total:
             raise DocumentRejected(ResponseCode.ARITHMETIC, where,
-                                   f"cash {line.cash} + electronic {line.electronic} != total {line.total}")
+                                   f"cash {line.cash} + electronic {line.electronic} + prepayment {line.prepayment} + "
+                                   f"credit {line.credit} + other {line.other} != total {line.total}")
         by_rate = sum(rate.sum for rate in line.by_rate.values())
         if line.by_rate and by_rate != line.total:
             raise DocumentRejected(ResponseCode.ARITHMETIC, f"{where}.by_rate",

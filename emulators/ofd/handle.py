@@ -67,6 +67,15 @@ class OfdEmulator(HttpEmulatorHandle):
     ) -> list[ReceivedDocument]:
         return self.state.received(fn_serial=fn_serial, fiscal_doc_number=fiscal_doc_number, since=since)
 
+    def receipts(
+        self,
+        *,
+        fn_serial: str | None = None,
+        since: datetime | None = None,
+    ) -> list[ReceivedDocument]:
+        """`received()` less the FN's shift, registration and report documents."""
+        return self.state.receipts(fn_serial=fn_serial, since=since)
+
     def fn_sequence(self, fn_serial: str) -> FnSequence:
         """What `GET /ofd/v1/fn/{fn}` answers; raises `UnknownFn` for an FN the OFD never heard of."""
         return self.state.fn_sequence(fn_serial)
@@ -80,6 +89,7 @@ class OfdEmulator(HttpEmulatorHandle):
         return self.state.counters
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedDocument]:
+        """Waits for `count` receipts (not documents of other types) and returns the receipts."""
         return self.state.wait_for(count, timeout)
 
     def reset(self) -> None:

@@ -22,7 +22,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from emulators.faults import FailurePlan, FaultSettings
-from emulators.ofd.documents import RATE_OF_CODE, RECEIPT_TYPES, VAT_CODES, Document, DocumentRejected, ResponseCode
+from emulators.ofd.documents import (
+    RATE_OF_CODE,
+    RECEIPT,
+    RECEIPT_TYPES,
+    VAT_CODES,
+    Document,
+    DocumentRejected,
+    ResponseCode,
+)
 from emulators.ofd.sequence import FnLedger, FnSequence
 
 DEFAULT_OPERATOR_KEY = b"opticserp-ofd-emulator"
@@ -221,16 +229,21 @@ class OfdState:
         return found
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedDocument]:
-        """Block until at least `count` unique documents are stored; TimeoutError says what did arrive."""
+        """Block until at least `count` unique receipts are stored (what `receipts_received` counts; shift and other
+        documents arrive around them); the receipts, in arrival order. TimeoutError says what did arrive."""
         with self._lock:
-            if not self._changed.wait_for(lambda: len(self._documents) >= count, timeout):
+            if not self._changed.wait_for(lambda: self._receipts >= count, timeout):
                 c = self._counters
                 raise TimeoutError(
-                    f"OFD emulator: expected {count} document(s) within {timeout}s, "
-                    f"got {len(self._documents)} (calls={c.calls}, rejected={c.rejected}, "
+                    f"OFD emulator: expected {count} receipt(s) within {timeout}s, got {self._receipts} "
+                    f"({len(self._documents)} document(s) of any type; calls={c.calls}, rejected={c.rejected}, "
                     f"conflicts={c.conflicts}, failed_injected={c.failed_injected})"
                 )
-        return self.received()
+        return self.receipts()
+
+    def receipts(self, **filters: Any) -> list[ReceivedDocument]:
+        """`received(**filters)` less the FN's other documents: what the seed calls receipts."""
+        return [r for r in self.received(**filters) if r.document.get("doc_type", RECEIPT) in RECEIPT_TYPES]
 
     def reset(self) -> None:
         """Forget all documents and counters and re-arm the failures the emulator started with."""

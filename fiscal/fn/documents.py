@@ -40,6 +40,10 @@ class FnItem:
     quantity: str  # 1023, with three decimals
     sum: int  # 1043
     vat_rate: str  # a rate name of fiscal.vat (the 1199 code is the front-end's table)
+    payment_method_sign: int = 4  # 1214 (fiscal.settlement), 4 = full payment
+    subject_sign: int = 1  # 1212: 1 goods, 33 marked goods
+    marking_code: str | None = None  # 2000, as scanned; not checked here
+    product_code: str | None = None  # 1162, hex
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ class FnReceipt:
     cash: int = 0  # 1031
     electronic: int = 0  # 1081
     cashier: Cashier | None = None
+    prepayment: int = 0  # 1215
+    credit: int = 0  # 1216
+    other: int = 0  # 1217
+    buyer_contact: str | None = None  # 1008
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from .documents import (
     STATE_REPORT,
     Cashier,
     FnDocument,
+    FnItem,
     FnReceipt,
     fiscal_sign,
 )
@@ -244,6 +245,7 @@ class FiscalDrive:
                 "sum": item.sum,  # 1043
                 "vat_rate": item.vat_rate,  # 1199, by rate name
                 "vat_sum": vat_sum(item.vat_rate, item.sum),  # 1200
+                **_item_settlement_tags(item),
             }
             for item in receipt.items
         ]
@@ -254,9 +256,10 @@ class FiscalDrive:
             "total": receipt.total,  # 1020
             "items": items,  # 1059
             "vat_sums": vat_sums((i["vat_rate"], i["vat_sum"]) for i in items),  # 1102-1107 (fiscal.fn.vat)
-            "payments": {"cash": receipt.cash, "electronic": receipt.electronic},  # 1031 / 1081
+            "payments": _payment_tags(receipt),  # 1031 / 1081 (1215 / 1216 / 1217 when not zero)
             "taxation_system": op.requisites["taxation_system"],  # 1055
             **_cashier_tags(receipt.cashier),
+            **({"buyer_contact": receipt.buyer_contact} if receipt.buyer_contact else {}),  # 1008
         }
         document = self._sign(conn, op, RECEIPT, tags, ext_id=ext_id, operation=receipt.operation,
                               total=receipt.total, receipt_number=op.receipts_in_shift)
@@ -280,6 +283,17 @@ class FiscalDrive:
         op = self._begin(conn)
         tags = {**self._common_tags(op, doc_type, fd, when, sign), **json.loads(payload)}
         return FnDocument(fd, doc_type, datetime.fromisoformat(when), sign, tags)
+
+    def documents_after(self, conn: sqlite3.Connection, fd: int, *, but: int | None = None) -> list[FnDocument]:
+        """The documents numbered after `fd`, oldest first (less type `but`): what a transport still has to send."""
+        rows = conn.execute("SELECT fd, doc_type, datetime, fiscal_sign, payload FROM documents WHERE fd > ?"
+                            " AND doc_type IS NOT ? ORDER BY fd", (fd, but)).fetchall()
+        if not rows:
+            return []
+        op = self._begin(conn)
+        return [FnDocument(n, doc_type, datetime.fromisoformat(when), sign,
+                           {**self._common_tags(op, doc_type, n, when, sign), **json.loads(payload)})
+                for n, doc_type, when, sign, payload in rows]
 
     def acknowledge(self, conn: sqlite3.Connection, fd: int, operator_sign: str | None = None) -> bool:
         """The OFD confirmed document `fd`: it no longer counts as unsent. False if it was already, or unknown."""
@@ -439,6 +453,9 @@ class FiscalDrive:
             payments = tags.get("payments") or {}
             counters["cash"] += payments.get("cash", 0)
             counters["electronic"] += payments.get("electronic", 0)
+            for form in OFFSET_FORMS:  # counted only in a shift that has them, so a plain Z report keeps its shape
+                if payments.get(form):
+                    counters[form] = counters.get(form, 0) + payments[form]
             for item in tags.get("items", ()):  # a receipt signed before this model kept no items
                 rate = counters["by_rate"].setdefault(item["vat_rate"], {"sum": 0, "vat": 0})
                 rate["sum"] += item["sum"]
@@ -482,6 +499,28 @@ class FiscalDrive:
             "place": op.requisites["place"],  # 1187
             "kkt_serial": op.requisites["kkt_serial"],  # 1013
         }
+
+
+OFFSET_FORMS = ("prepayment", "credit", "other")  # 1215, 1216, 1217
+
+
+def _payment_tags(receipt: FnReceipt) -> dict[str, int]:
+    """Cash and electronic always; an advance counted, credit and other consideration only when not zero."""
+    tags = {"cash": receipt.cash, "electronic": receipt.electronic}
+    for form in OFFSET_FORMS:
+        if amount := getattr(receipt, form):
+            tags[form] = amount
+    return tags
+
+
+def _item_settlement_tags(item: FnItem) -> dict[str, Any]:
+    tags: dict[str, Any] = {"payment_method_sign": item.payment_method_sign,  # 1214
+                            "subject_sign": item.subject_sign}  # 1212
+    if item.marking_code is not None:
+        tags["marking_code"] = item.marking_code  # 2000
+    if item.product_code is not None:
+        tags["product_code"] = item.product_code  # 1162
+    return tags
 
 
 def _cashier_tags(cashier: Cashier | None) -> dict[str, Any]:

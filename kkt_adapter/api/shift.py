@@ -12,13 +12,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-
-from fiscal.fn import inn_problem
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..components import Components
-from ..drivers.base import Cashier, KktError
+from ..drivers.base import KktError
 from ..idempotency import IdempotencyConflict, Outcome, StillFiscalizing
+from ..receipt import CashierIn  # one cashier model for shift calls and receipts
 from . import components
 from .errors import error_responses, register_refusal
 from .json_body import parse_json_body
@@ -26,27 +25,6 @@ from .keys import KEY_HEADER, PLAIN_KEY_HEADER, REPLAYED, duplicate_refusal, ide
 
 router = APIRouter(tags=["shift"])
 Parts = Annotated[Components, Depends(components)]
-
-
-class CashierIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", title="Cashier")
-
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
-        description="Tag 1021: the cashier's name and position, as printed (up to 64 characters).")
-    inn: str | None = Field(None, pattern=r"^[0-9]{12}$",
-                            description="Tag 1203: the cashier's INN, 12 digits with valid control digits.")
-
-    @field_validator("inn")
-    @classmethod
-    def _control_digits(cls, inn: str | None) -> str | None:
-        """An OFD checks them, so the register must not sign a document with a wrong one."""
-        problem = inn_problem(inn) if inn is not None else None
-        if problem is not None:
-            raise ValueError(problem)
-        return inn
-
-    def to_cashier(self) -> Cashier:
-        return Cashier(self.name, self.inn)
 
 
 class ShiftCallIn(BaseModel):

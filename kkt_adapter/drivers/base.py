@@ -86,3 +86,6 @@ class KktDriver(Protocol):
 
     async def acknowledge(self, fiscal_doc_number: int, operator_sign: str | None = None) -> None:
         """The OFD confirmed this document: the FN stops counting it as unsent."""
+
+    async def documents_after(self, fiscal_doc_number: int) -> list[dict[str, Any]]:
+        """Signed documents other than receipts after that number, oldest first, each as the OFD receives it."""

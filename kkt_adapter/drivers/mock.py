@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import random
 import secrets
 import sqlite3
@@ -37,15 +36,9 @@ from ..receipt import FiscalRequest
 from ..sqlite import SqliteWorker
 from .base import FiscalData, KktError, ShiftDocument
 
-# The adapter delivers only receipts to the OFD so far, so only they wait for its acknowledgement; the FN
-# counts its other documents as delivered when signed (every type waits once the adapter sends them all).
-DELIVERED_TO_OFD = frozenset({RECEIPT})
-
 
 def mock_fiscal_drive(config: FnConfig, sign_key: bytes, clock: Callable[[], datetime]) -> FiscalDrive:
-    """The FN this register sits on: `config`'s, but only receipts wait for the OFD (what the adapter delivers)."""
-    if config.waits_for_ofd != DELIVERED_TO_OFD:
-        config = dataclasses.replace(config, waits_for_ofd=DELIVERED_TO_OFD)
+    """The FN this register sits on; every document it signs waits for the OFD, as on a real drive."""
     return FiscalDrive(config, sign_key, clock)
 
 
@@ -96,10 +89,16 @@ def shift_document(document: FnDocument) -> ShiftDocument:
 def fn_receipt(request: FiscalRequest) -> FnReceipt:
     return FnReceipt(
         operation=request.operation_code,
-        items=tuple(FnItem(i.name, i.price, i.quantity, i.sum, i.vat_rate) for i in request.items),
+        items=tuple(FnItem(i.name, i.price, i.quantity, i.sum, i.vat_rate, i.payment_method_sign, i.subject_sign,
+                           i.marking_code, i.product_code) for i in request.items),
         total=request.total,
         cash=request.cash,
         electronic=request.electronic,
+        cashier=request.cashier,
+        prepayment=request.prepayment,
+        credit=request.credit,
+        other=request.other,
+        buyer_contact=request.buyer_contact,
     )
 
 
@@ -184,6 +183,12 @@ class MockKkt:
 
     async def shift_state(self) -> dict[str, Any]:
         return await self._store.run(self.fn.shift_state)
+
+    async def documents_after(self, fiscal_doc_number: int) -> list[dict[str, Any]]:
+        """The FN's documents other than receipts numbered after `fiscal_doc_number`, oldest first: the adapter
+        sends these to the OFD itself (receipts travel with their buffered request)."""
+        documents = await self._store.run(lambda conn: self.fn.documents_after(conn, fiscal_doc_number, but=RECEIPT))
+        return [document.tags for document in documents]
 
     async def acknowledge(self, fiscal_doc_number: int, operator_sign: str | None = None) -> None:
         await self._store.transaction(lambda conn: self.fn.acknowledge(conn, fiscal_doc_number, operator_sign))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from emulators.ofd import OfdEmulator
@@ -36,13 +37,13 @@ def unsent(adapter: InProcessKktAdapter) -> int:
     return adapter.health()["kkt"]["unsent_count"]
 
 
-def test_health_shows_the_fns_unsent_receipts_while_the_ofd_is_away(
+def test_health_shows_the_fns_unsent_documents_while_the_ofd_is_away(
         kkt_adapter_offline: InProcessKktAdapter) -> None:
     sale = kkt_adapter_offline.post_receipt().json()
     kkt = kkt_adapter_offline.health()["kkt"]
-    assert kkt["unsent_count"] == 1
-    assert kkt["oldest_unsent_fd"] == sale["fiscal"]["fiscal_doc_number"]
-    assert kkt["oldest_unsent_at"] == sale["fiscal"]["datetime"]
+    # Every document waits: the registration report (FD 1), the shift the sale opened, the receipt.
+    assert kkt["unsent_count"] == sale["fiscal"]["fiscal_doc_number"] == 3
+    assert kkt["oldest_unsent_fd"] == 1
 
 
 def test_a_synced_receipt_no_longer_counts_as_unsent_at_the_fn(kkt_adapter_app: InProcessKktAdapter) -> None:
@@ -51,6 +52,10 @@ def test_a_synced_receipt_no_longer_counts_as_unsent_at_the_fn(kkt_adapter_app: 
     kkt_adapter_app.wait_until_synced(2)
     eventually(lambda: unsent(kkt_adapter_app) == 0, "the FN to count no unsent receipt",
                lambda: kkt_adapter_app.health()["kkt"])
+    with sqlite3.connect(f"file:{kkt_adapter_app.config.fn_state_path}?mode=ro", uri=True) as fn:
+        signs = fn.execute("SELECT doc_type, operator_sign FROM documents ORDER BY fd").fetchall()
+    # Every document, not only receipts, was confirmed with the OFD's operator sign (tag 1078).
+    assert [doc_type for doc_type, _ in signs] == [1, 2, 3, 3] and all(sign for _, sign in signs)
 
 
 def test_an_acknowledgement_the_register_failed_to_take_is_handed_again_and_nothing_is_resent(
@@ -73,17 +78,20 @@ def test_a_restart_between_the_ofds_ack_and_the_fns_hands_it_over_once_more_harm
     register = build_driver(kkt_adapter_app.config)
     kkt_adapter_app.driver = LossyTransport(register, fails_before=10**6)
     kkt_adapter_app.restart()
-    kkt_adapter_app.post_receipt()
+    first = kkt_adapter_app.post_receipt().json()["fiscal"]["fiscal_doc_number"]
     kkt_adapter_app.wait_until_synced(1)
+    eventually(lambda: kkt_adapter_app.status()["documents_pending"] == 0, "the FN's other documents delivered")
     kkt_adapter_app.sync_now()
-    assert unsent(kkt_adapter_app) == 1
+    # The shift the sale opened and the receipt (the registration too, unless it was confirmed before the swap).
+    waiting = len(kkt_adapter_app.query("SELECT * FROM fn_acknowledgements"))
+    assert unsent(kkt_adapter_app) == waiting >= first - 1
     kkt_adapter_app.driver = LossyTransport(register, fails_after=10**6)
     kkt_adapter_app.restart()
     kkt_adapter_app.post_receipt()
     kkt_adapter_app.wait_until_synced(2)
     kkt_adapter_app.sync_now()
     assert unsent(kkt_adapter_app) == 0
-    assert len(kkt_adapter_app.query("SELECT * FROM fn_acknowledgements")) == 2
+    assert len(kkt_adapter_app.query("SELECT * FROM fn_acknowledgements")) == waiting + 1
     kkt_adapter_app.driver = register
     kkt_adapter_app.restart()  # as after a crash: what the FN may not have taken is handed over again
 

@@ -182,7 +182,7 @@ def test_wait_for_times_out_with_a_message_saying_what_arrived(
     ofd.fail_next(1)
     ofd_client.post("/ofd/v1/receipts", json=make_receipt())
 
-    with pytest.raises(TimeoutError, match=r"expected 1 document\(s\) within 0.1s, got 0 .*failed_injected=1"):
+    with pytest.raises(TimeoutError, match=r"expected 1 receipt\(s\) within 0.1s, got 0 .*failed_injected=1"):
         ofd.wait_for(1, timeout=0.1)
 
 

@@ -204,8 +204,10 @@ def test_offline_refuses_connections_to_the_ofd(kkt_adapter, ofd_emulator):
 def test_offline_blackhole_leaves_deliveries_hanging_until_timeout(kkt_adapter, ofd_emulator):
     kkt_adapter.post_receipt()
     kkt_adapter.wait_for_network("OFFLINE")
-    eventually(lambda: kkt_adapter.query("SELECT last_error FROM receipts")[0][0], "a failed delivery")
-    (error,) = kkt_adapter.query("SELECT last_error FROM receipts")[0]
+    # The FN's registration report is first in line for the OFD: its delivery is the one left hanging.
+    failed = "SELECT last_error FROM fn_documents WHERE last_error IS NOT NULL"
+    eventually(lambda: kkt_adapter.query(failed), "a failed delivery")
+    (error,) = kkt_adapter.query(failed)[0]
     assert "did not answer within 0.3s" in error
     assert ofd_emulator.counters.calls == 0
 

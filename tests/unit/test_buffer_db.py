@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kkt_adapter.buffer import BufferFull, KeyTaken, ReceiptBuffer
+from kkt_adapter.buffer import BufferFull, DeliveryOutcome, KeyTaken, ReceiptBuffer
 from kkt_adapter.drivers.base import FiscalData
 
 FISCAL = FiscalData(fn_serial="9999078900012345", kkt_reg_number="1", fiscal_doc_number=2, fiscal_sign="1",
@@ -112,3 +112,40 @@ async def test_pending_receipts_leave_in_hlc_order_even_when_created_at_says_oth
         by_created = [row[0] for row in db.execute("SELECT id FROM receipts ORDER BY created_at")]
     assert by_created == ["id2", "id1", "id0", "id3"], "created_at is read from the clock that stepped back"
     assert [d.receipt_id for d in due] == ["id0", "id1", "id2", "id3"]
+
+
+def fn_doc(fd: int, doc_type: int = 2) -> dict:
+    return {"doc_type": doc_type, "fn_serial": FISCAL.fn_serial, "fiscal_doc_number": fd}
+
+
+async def test_receipts_and_the_fns_other_documents_leave_in_fd_order_whatever_the_hlc(buffer: ReceiptBuffer) -> None:
+    # Signed concurrently: the receipt stamped first took the later number.
+    await reserve(buffer, 1)
+    await reserve(buffer, 2)
+    await buffer.complete_fiscalization("id1", replace(FISCAL, fiscal_doc_number=5), {}, {})
+    await buffer.complete_fiscalization("id2", replace(FISCAL, fiscal_doc_number=3), {}, {})
+    assert await buffer.outbox.store([fn_doc(1, 1), fn_doc(2), fn_doc(4, 5), fn_doc(2)]) == 3  # a copy twice: once
+    due, blocked = await buffer.due(10, now=0.0)
+    assert blocked is None
+    assert [d.receipt_id for d in due] == [f"fn-document:{FISCAL.fn_serial}:1", f"fn-document:{FISCAL.fn_serial}:2",
+                                           "id2", f"fn-document:{FISCAL.fn_serial}:4", "id1"]
+    counts = await buffer.counts()
+    assert (counts.pending, counts.documents_pending) == (2, 3)
+
+
+async def test_a_document_given_up_on_is_listed_in_the_dlq_and_can_be_redriven(buffer: ReceiptBuffer) -> None:
+    await buffer.outbox.store([fn_doc(2)])
+    document_id = f"fn-document:{FISCAL.fn_serial}:2"
+    await buffer.record([DeliveryOutcome(document_id, "dlq", error="rejected: shift_number")])
+    (entry,) = await buffer.dlq_entries()
+    assert (entry["doc_type"], entry["fiscal_doc_number"], entry["reason"]) == (2, 2, "rejected: shift_number")
+    assert (await buffer.counts()).documents_dlq == 1
+    assert await buffer.redrive(entry["id"]) == 1
+    assert [d.receipt_id for d in (await buffer.due(10, now=0.0))[0]] == [document_id]
+
+
+async def test_a_delivered_document_is_listed_for_the_fn_with_the_operators_sign(buffer: ReceiptBuffer) -> None:
+    await buffer.outbox.store([fn_doc(1, 1)])
+    ack = {"operator_confirmation": {"operator_sign": "123456"}}
+    await buffer.record([DeliveryOutcome(f"fn-document:{FISCAL.fn_serial}:1", "synced", ack=ack)])
+    assert await buffer.fn_acknowledgements.pending(FISCAL.fn_serial, 10) == [(1, "123456")]

@@ -106,15 +106,27 @@ async def test_the_pos_opens_and_closes_shifts_with_the_cashier_on_the_documents
     await device.close()
 
 
-async def test_an_acknowledged_receipt_no_longer_counts_as_unsent(tmp_path: Path) -> None:
+async def test_an_acknowledged_document_no_longer_counts_as_unsent(tmp_path: Path) -> None:
     device = await opened(kkt(tmp_path, Clock()))
     first = await device.fiscalize(request(), "r1")
     await device.fiscalize(request(), "r2")
-    assert (await device.status())["unsent_count"] == 2  # receipts only: the adapter delivers nothing else yet
+    # Every document waits for the OFD: registration, the shift the sale opened, and both receipts.
+    assert (await device.status())["unsent_count"] == 4
 
-    await device.acknowledge(first.fiscal_doc_number, "operator-sign")
+    for fd in range(1, first.fiscal_doc_number + 1):
+        await device.acknowledge(fd, "operator-sign")
     status = await device.status()
     assert (status["unsent_count"], status["oldest_unsent_fd"]) == (1, first.fiscal_doc_number + 1)
+    await device.close()
+
+
+async def test_the_documents_besides_receipts_are_listed_for_the_ofd_in_fd_order(tmp_path: Path) -> None:
+    device = await opened(kkt(tmp_path, Clock()))
+    await device.fiscalize(request(), "r1")
+    await device.close_shift()
+    listed = await device.documents_after(0)
+    assert [(d["fiscal_doc_number"], d["doc_type"]) for d in listed] == [(1, 1), (2, 2), (4, 5)]
+    assert [d["fiscal_doc_number"] for d in await device.documents_after(2)] == [4]
     await device.close()
 
 
