@@ -223,14 +223,29 @@ class SyncWorker:
         # Full concurrency only while the OFD is known to answer; after a failure, one call at a time until it
         # does again, so failures stay consecutive for the breaker and a struggling OFD is not flooded.
         # A half-open breaker lets one trial through: sending the rest one by one after it keeps FD order.
+        # The window slides from its oldest call: call i starts only once every call up to i - width has its
+        # answer, so at most `width` are in flight and no document reaches the OFD behind more than width - 1
+        # later ones, however slow one call is (a semaphore alone lets the other slots run past a slow call).
         trusted = self._network.status is NetworkStatus.ONLINE and self._breaker.state is BreakerState.CLOSED
-        slots = asyncio.Semaphore(self._concurrency if trusted else 1)
+        width = self._concurrency if trusted else 1
+        answered = [False] * len(batch)
+        answered_through = [asyncio.Event() for _ in batch]  # [k] is set once calls 0..k all have answers
+        frontier = 0
         failed = False
         results: list[DeliveryOutcome | None] = [None] * len(batch)
 
+        def note_answered(index: int) -> None:
+            nonlocal frontier
+            answered[index] = True
+            while frontier < len(batch) and answered[frontier]:
+                answered_through[frontier].set()
+                frontier += 1
+
         async def deliver(index: int, delivery: Delivery) -> None:
             nonlocal failed
-            async with slots:
+            try:
+                if index >= width:
+                    await answered_through[index - width].wait()
                 if failed or not self._breaker.allow():
                     return
                 report.attempted += 1
@@ -241,6 +256,8 @@ class SyncWorker:
                 if answer.kind in ("failed", "unreachable"):
                     failed = True
                 results[index] = outcome
+            finally:
+                note_answered(index)
 
         await asyncio.gather(*(deliver(i, d) for i, d in enumerate(batch)))
         return [r for r in results if r is not None], failed
