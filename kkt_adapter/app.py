@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__
-from .api import delivery, receipts, shift, status
+from .api import cash, correction, delivery, fn, receipts, shift, status
 from .api.access import AccessGuard, document_access_answers
 from .api.errors import BodySizeLimit, install_error_handlers
 from .api.json_body import document_bodies
 from .components import Components, build_driver, build_ofd
+from .correction import CorrectionIn
 from .drivers.base import KktDriver
 from .health import heartbeat_snapshot
 from .hlc import wall_clock_ms
@@ -53,7 +54,11 @@ def create_app(settings: Settings, *, driver: KktDriver | None = None,
     app.add_middleware(AccessGuard, allowed_hosts=settings.allowed_hosts, token=settings.kkt_api_token)
     app.include_router(receipts.router)
     app.include_router(shift.router)
-    document_bodies(app, {"ReceiptIn": ReceiptIn, "ShiftCallIn": shift.ShiftCallIn})
+    app.include_router(correction.router)
+    app.include_router(fn.router)
+    app.include_router(cash.router)
+    document_bodies(app, {"ReceiptIn": ReceiptIn, "ShiftCallIn": shift.ShiftCallIn, "CorrectionIn": CorrectionIn,
+                          "CashMovementIn": cash.CashIn})
     app.include_router(status.router)
     app.include_router(delivery.router)
     document_access_answers(app)

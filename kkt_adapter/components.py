@@ -26,9 +26,9 @@ from .metrics import Metrics
 from .network import NetworkMonitor
 from .ofd_client import HttpOfd, Ofd
 from .outbox import DocumentCollector
+from .register_calls import RegisterCalls
 from .service import FiscalService
 from .settings import ConfigurationError, Settings
-from .shifts import ShiftService
 from .sync import RetryPolicy, SyncWorker
 from .vat import tag_table
 
@@ -99,7 +99,7 @@ class Components:
     lock: SyncLock
     worker: SyncWorker
     metrics: Metrics
-    shifts: ShiftService
+    calls: RegisterCalls
     heartbeat: Heartbeat | None = None
 
     @classmethod
@@ -132,14 +132,15 @@ class Components:
             clock = HybridLogicalClock(settings.kkt_adapter_id, local_ms,
                                        Timestamp.decode(newest) if newest else None)
             metrics = Metrics()
-            documents = DocumentCollector(buffer.outbox, driver)
+            vat_tags = tag_table(settings.vat_tag_overrides)
+            documents = DocumentCollector(buffer.outbox, driver, vat_tags)
             service = FiscalService(buffer, driver, capacity=settings.buffer_max_size, clock=clock,
-                                    vat_tags=tag_table(settings.vat_tag_overrides),
+                                    vat_tags=vat_tags,
                                     taxation_system=settings.kkt_taxation_system, metrics=metrics,
                                     documents=documents)
             await service.recover()
-            shifts = ShiftService(buffer, driver, documents)
-            await shifts.recover()
+            calls = RegisterCalls(buffer, driver, documents)
+            await calls.recover()
             await documents.collect()  # a new FN's registration report, or what a crash left in the FN only
             ofd = ofd or build_ofd(settings)
             await ofd.open()
@@ -159,8 +160,8 @@ class Components:
                 acks=FnAcknowledgements(buffer.fn_acknowledgements, driver),
             )
             service.on_fiscalized = worker.wake
-            shifts.on_signed = worker.wake
-            components = cls(settings, buffer, driver, service, breaker, network, ofd, lock, worker, metrics, shifts)
+            calls.on_signed = worker.wake
+            components = cls(settings, buffer, driver, service, breaker, network, ofd, lock, worker, metrics, calls)
             if settings.odoo_api_url is not None and heartbeat_body is not None:
                 components.heartbeat = Heartbeat(
                     str(settings.odoo_api_url), settings.heartbeat_interval, settings.kkt_adapter_id,

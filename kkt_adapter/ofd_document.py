@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fiscal.fn.vat import vat_sum, vat_sums
+
 from .drivers.base import FiscalData
 from .receipt import FiscalItem, FiscalRequest
 
@@ -19,6 +21,7 @@ UNIT_PIECE = 0  # tag 2108: штуки
 
 def build_document(request: FiscalRequest, fiscal: FiscalData, vat_tags: Mapping[str, int],
                    taxation_system: int) -> dict[str, Any]:
+    item_vats = [vat_sum(item.vat_rate, item.sum) for item in request.items]  # as the FN computed them
     return {
         "doc_type": RECEIPT,  # the FN document type (3: cash receipt)
         "fn_serial": fiscal.fn_serial,  # 1041
@@ -35,13 +38,15 @@ def build_document(request: FiscalRequest, fiscal: FiscalData, vat_tags: Mapping
                 "quantity": item.quantity,  # 1023
                 "sum": item.sum,  # 1043
                 "vat": vat_tags[item.vat_rate],  # 1199
+                "vat_sum": vat,  # 1200
                 "subject_sign": item.subject_sign,  # 1212: 1 goods, 33 marked goods
                 "payment_method_sign": item.payment_method_sign,  # 1214
                 "unit": UNIT_PIECE,
                 **_marking(item),
             }
-            for item in request.items
+            for item, vat in zip(request.items, item_vats, strict=True)
         ],
+        "vat_sums": vat_sums(zip((item.vat_rate for item in request.items), item_vats, strict=True)),  # 1102-1107
         "payments": _payments(request),  # 1031 / 1081 (1215 / 1216 / 1217 when not zero)
         "taxation_system": taxation_system,  # 1055
         "ffd_version": fiscal.ffd_version,  # 1209
@@ -81,9 +86,14 @@ def _receipt_requisites(request: FiscalRequest) -> dict[str, str]:
     return requisites
 
 
-def fn_document(tags: Mapping[str, Any]) -> dict[str, Any]:
-    """Any other FN document (registration, shift, state, FN close) as the OFD receives it: the drive model's own
-    fields (`fiscal.fn`, each standing for its tag) with `doc_type`, which tells the OFD what to check."""
+def fn_document(tags: Mapping[str, Any], vat_tags: Mapping[str, int]) -> dict[str, Any]:
+    """Any other FN document (registration, shift, state, correction, FN close) as the OFD receives it: the drive
+    model's own fields (`fiscal.fn`, each standing for its tag) with `doc_type`, which tells the OFD what to
+    check. A correction's items carry their VAT as the OFD knows it (1199), as a receipt's do."""
     if "doc_type" not in tags:
         raise ValueError("an FN document without doc_type cannot be told apart at the OFD")
-    return dict(tags)
+    document = dict(tags)
+    if "items" in document:
+        document["items"] = [{**item, "vat": vat_tags[item["vat_rate"]], "unit": UNIT_PIECE}
+                             for item in document["items"]]
+    return document

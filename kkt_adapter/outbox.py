@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .drivers.base import KktDriver
@@ -85,7 +85,7 @@ class DocumentOutbox:
         ).fetchone()[0])
 
     async def store(self, documents: list[dict[str, Any]]) -> int:
-        """Keep signed documents for the OFD (committed before returning); how many were new."""
+        """Keep signed documents, each as the OFD receives it (committed before returning); how many were new."""
 
         def insert(conn: sqlite3.Connection) -> int:
             now = self._now()
@@ -96,7 +96,7 @@ class DocumentOutbox:
                     "INSERT OR IGNORE INTO fn_documents (id, fn_serial, fiscal_doc_number, doc_type, document,"
                     " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
                     (document_id(fn_serial, number), fn_serial, number, doc["doc_type"],
-                     json.dumps(fn_document(doc), ensure_ascii=False), now, now),
+                     json.dumps(doc, ensure_ascii=False), now, now),
                 ).rowcount
             return added
 
@@ -106,9 +106,10 @@ class DocumentOutbox:
 class DocumentCollector:
     """Copies what the register signed besides receipts into the outbox; one copy at a time."""
 
-    def __init__(self, outbox: DocumentOutbox, driver: KktDriver) -> None:
+    def __init__(self, outbox: DocumentOutbox, driver: KktDriver, vat_tags: Mapping[str, int]) -> None:
         self._outbox = outbox
         self._driver = driver
+        self._vat_tags = vat_tags
         self._turn = asyncio.Lock()
         self._fn_serial: str | None = None
 
@@ -121,7 +122,8 @@ class DocumentCollector:
                     self._fn_serial = (await self._driver.status()).get("fn_serial")
                     if self._fn_serial is None:
                         return 0
-                documents = await self._driver.documents_after(await self._outbox.last_number(self._fn_serial))
+                signed = await self._driver.documents_after(await self._outbox.last_number(self._fn_serial))
+                documents = [fn_document(tags, self._vat_tags) for tags in signed]
                 added = await self._outbox.store(documents) if documents else 0
         except Exception:
             log.exception("copying the FN's documents for the OFD failed; the next call tries again")

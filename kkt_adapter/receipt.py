@@ -31,6 +31,7 @@ from fiscal.fn import Cashier, inn_problem
 from fiscal.numbers import bounded_decimal
 from fiscal.requisites import BUYER_CONTACT_PATTERN, buyer_contact_problem
 from fiscal.settlement import FULL_PAYMENT, Settlement, settlement_problem
+from fiscal.subjects import GOODS, default_subject_sign, marked_quantity_problem, subject_sign_problem
 
 from .money import format_rubles, item_sum_kopecks, to_kopecks
 from .vat import parse_rate
@@ -38,8 +39,6 @@ from .vat import parse_rate
 OPERATION_CODES = {"sale": 1, "refund": 2}  # tag 1054: 1 приход, 2 возврат прихода
 ELECTRONIC_METHODS = {"card", "electronic"}
 QUANTITY_STEP = Decimal("0.001")
-SUBJECT_GOODS = 1  # tag 1212: товар
-SUBJECT_MARKED_GOODS = 33  # tag 1212: товар с кодом маркировки
 # The register's own field names for the payment forms beyond cash and card (tags 1215, 1216, 1217).
 OFFSET_FIELDS = {"prepayment": "prepayment", "credit": "credit", "other": "other_consideration"}
 
@@ -80,6 +79,7 @@ Quantity = Annotated[Decimal, BoundedText, Field(gt=0, le=Decimal("99999.999"), 
 VatRate = Annotated[str, BeforeValidator(parse_rate)]
 PaymentMethod = Literal["cash", "card", "electronic"]
 PaymentMethodSign = Annotated[int, Field(ge=1, le=7, strict=True)]
+SubjectSign = Annotated[int, Field(ge=1, le=33, strict=True)]
 # As scanned, GS separators (\x1d) included: never stripped (Python counts \x1d as whitespace).
 MarkingCode = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=256)]
 ProductCode = Annotated[str, StringConstraints(pattern=r"^([0-9A-Fa-f]{2}){1,32}$")]
@@ -117,10 +117,21 @@ class Item(_Strict):
     product_code: ProductCode | None = Field(
         default=None, description="Tag 1162 (FFD 1.05 product code) in hex, passed through unchanged; marks the item "
         "as marked goods (1212 = 33) too.")
+    subject_sign: SubjectSign | None = Field(
+        default=None, description="Tag 1212, what the item is: 1 goods (default), 4 service (an eye test, a fitting), "
+        "3 work, 2 excise goods, ... (1-27, 30-33); with a marking code 33 (default) or 31 (excise), and 31 or 33 "
+        "only with one.")
 
-    @property
-    def subject_sign(self) -> int:
-        return SUBJECT_MARKED_GOODS if self.marking_code or self.product_code else SUBJECT_GOODS
+    @model_validator(mode="after")
+    def _subject(self) -> Item:
+        has_code = self.marking_code is not None or self.product_code is not None
+        if self.subject_sign is None:
+            self.subject_sign = default_subject_sign(has_code)
+        elif (problem := subject_sign_problem(self.subject_sign, has_code)) is not None:
+            raise FieldProblem("subject_sign", problem)
+        if (problem := marked_quantity_problem(self.quantity, self.marking_code is not None)) is not None:
+            raise FieldProblem("quantity", problem)
+        return self
 
 
 class CashierIn(_Strict):
@@ -252,7 +263,7 @@ class ReceiptIn(_Strict):
                 sum=item_sum_kopecks(i.price, i.quantity),
                 vat_rate=i.tax_rate,
                 payment_method_sign=i.payment_method_sign,
-                subject_sign=i.subject_sign,
+                subject_sign=i.subject_sign or GOODS,
                 marking_code=i.marking_code,
                 product_code=i.product_code,
             )
@@ -283,14 +294,14 @@ class FiscalItem:
     sum: int
     vat_rate: str
     payment_method_sign: int = FULL_PAYMENT  # 1214
-    subject_sign: int = SUBJECT_GOODS  # 1212
+    subject_sign: int = GOODS  # 1212
     marking_code: str | None = None  # 2000
     product_code: str | None = None  # 1162
 
 
 # What an item and a receipt hold beyond the seed's fields, with the value that means "not given": kept out of the
 # canonical JSON when so, so a seed receipt's stored payload and fingerprint are what they were before them.
-_ITEM_DEFAULTS = {"payment_method_sign": FULL_PAYMENT, "subject_sign": SUBJECT_GOODS, "marking_code": None,
+_ITEM_DEFAULTS = {"payment_method_sign": FULL_PAYMENT, "subject_sign": GOODS, "marking_code": None,
                   "product_code": None}
 _RECEIPT_DEFAULTS = {"prepayment": 0, "credit": 0, "other": 0, "buyer_contact": None}
 

@@ -65,7 +65,7 @@ class FiscalService:
         self._taxation_system = taxation_system
         self._metrics = metrics
         self._new_id = new_id
-        self._documents = documents or DocumentCollector(buffer.outbox, driver)
+        self._documents = documents or DocumentCollector(buffer.outbox, driver, vat_tags)
         self._once = OncePerKey()
         self.on_fiscalized: Callable[[], None] = lambda: None
 

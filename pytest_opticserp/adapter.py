@@ -51,10 +51,15 @@ class AdapterHelpers:
         return self.client.post("/v1/kkt/receipt", json=body if body is not None else self.receipts(),
                                 headers=headers, **kwargs)
 
+    def register_call(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> httpx.Response:
+        """POST /v1/kkt/`path` (`correction`, `cash/in`, `cash/out`, `fn/state-report`, `shift/open`, ...) with
+        `key` (a fresh one by default)."""
+        headers = {"X-Idempotency-Key": key or ReceiptFactory.key()}
+        return self.client.post(f"/v1/kkt/{path}", json=body, headers=headers)
+
     def shift_call(self, action: str, body: dict[str, Any] | None = None, key: str | None = None) -> httpx.Response:
         """POST /v1/kkt/shift/`action` (`open`, `close`, `x-report`) with `key` (a fresh one by default)."""
-        return self.client.post(f"/v1/kkt/shift/{action}", json=body,
-                                headers={"X-Idempotency-Key": key or ReceiptFactory.key()})
+        return self.register_call(f"shift/{action}", body, key)
 
     def shift(self) -> dict[str, Any]:
         """The register's shift state (GET /v1/kkt/shift)."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from emulators.ofd.documents import DocumentRejected, parse_document
+from emulators.ofd.documents import DocumentRejected
+from emulators.ofd.rules import parse_document
 from emulators.ofd.state import OfdState
 from kkt_adapter.ofd_client import OfdAnswer
 from kkt_adapter.settings import Settings

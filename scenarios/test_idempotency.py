@@ -57,11 +57,11 @@ def test_reusing_a_key_for_another_receipt_is_refused_under_load(kkt_adapter: Kk
     assert status["pending_count"] + status["synced_count"] == 1
 
 
-async def _crowd(adapter: KktAdapter, calls: list[tuple[str, str]]) -> list[httpx.Response]:
-    """POST every (shift action, key) at once."""
+async def _crowd(adapter: KktAdapter, calls: list[tuple[str, str]], body: dict | None = None) -> list[httpx.Response]:
+    """POST every (path under /v1/kkt, key) at once."""
     async with httpx.AsyncClient(base_url=adapter.url, timeout=30) as client:
-        return await asyncio.gather(*(client.post(f"/v1/kkt/shift/{action}", headers={"X-Idempotency-Key": key})
-                                      for action, key in calls))
+        return await asyncio.gather(*(client.post(f"/v1/kkt/{path}", json=body, headers={"X-Idempotency-Key": key})
+                                      for path, key in calls))
 
 
 @pytest.mark.kkt_adapter(kkt_print_delay_min_ms=50, kkt_print_delay_max_ms=50)
@@ -71,8 +71,8 @@ def test_concurrent_duplicate_shift_calls_make_one_document_each(kkt_adapter: Kk
     assert kkt_adapter.post_receipt(body).status_code == 200
     shift = kkt_adapter.shift()["shift_number"]
 
-    closes = asyncio.run(_crowd(kkt_adapter, [("close", "z-crowd")] * 10))
-    opens = asyncio.run(_crowd(kkt_adapter, [("open", "open-crowd")] * 10))
+    closes = asyncio.run(_crowd(kkt_adapter, [("shift/close", "z-crowd")] * 10))
+    opens = asyncio.run(_crowd(kkt_adapter, [("shift/open", "open-crowd")] * 10))
 
     for responses in (closes, opens):
         assert {r.status_code for r in responses} == {200}, [r.text for r in responses]
@@ -90,10 +90,28 @@ def test_concurrent_duplicate_shift_calls_make_one_document_each(kkt_adapter: Kk
 @pytest.mark.kkt_adapter(kkt_print_delay_min_ms=20, kkt_print_delay_max_ms=20)
 def test_concurrent_closes_under_different_keys_close_once_and_refuse_the_rest(kkt_adapter: KktAdapter) -> None:
     kkt_adapter.post_receipt()
-    responses = asyncio.run(_crowd(kkt_adapter, [("close", f"z-{n}") for n in range(6)]))
+    responses = asyncio.run(_crowd(kkt_adapter, [("shift/close", f"z-{n}") for n in range(6)]))
     closed = [r for r in responses if r.status_code == 200]
     refused = [r for r in responses if r.status_code != 200]
     assert len(closed) == 1, [r.text for r in responses]
     assert {(r.status_code, r.json()["error"], r.json()["device_code"]) for r in refused} == {
         (409, "shift_closed", 0x3D)}
     assert [doc_type for _, doc_type, _ in fn_documents(kkt_adapter)].count(5) == 1
+
+
+@pytest.mark.kkt_adapter(kkt_print_delay_min_ms=50, kkt_print_delay_max_ms=50)
+def test_concurrent_duplicate_corrections_and_cash_calls_make_one_each(kkt_adapter: KktAdapter) -> None:
+    correction = {"pos_id": "POS-001", "items": [{"name": "Оправа", "quantity": 1, "price": "100.00", "tax_rate": 22}],
+                  "total": "100.00", "payment_method": "cash", "correction_type": "self",
+                  "basis": {"date": "2026-01-15"}}
+    corrections = asyncio.run(_crowd(kkt_adapter, [("correction", "corr-crowd")] * 10, correction))
+    cash = asyncio.run(_crowd(kkt_adapter, [("cash/in", "cash-crowd")] * 10, {"amount": "50.00"}))
+
+    for responses in (corrections, cash):
+        assert {r.status_code for r in responses} == {200}, [r.text for r in responses]
+        assert sum(r.headers.get("Idempotent-Replayed") != "true" for r in responses) == 1
+        assert all(r.json() == responses[0].json() for r in responses)
+    documents = fn_documents(kkt_adapter)
+    assert_gap_free(documents)
+    assert [doc_type for _, doc_type, _ in documents].count(31) == 1
+    assert kkt_adapter.health()["kkt"]["cash_in_drawer"] == 10000 + 5000  # the correction's cash and one cash-in

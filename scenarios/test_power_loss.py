@@ -3,9 +3,9 @@ while the back office opens and closes shifts.
 
 After each run every receipt a POS got a 2xx for is in the buffer exactly once, its fiscal data never
 changed between answers, the fiscal drive's document numbers have no gap and no orphan, and the OFD holds
-each receipt exactly once. Every Z report's totals equal the receipts of its shift, and a shift call retried
-with its key gets its first answer, or, if the kill fell between the register signing and the answer being
-stored, the register's own refusal that says where the shift stands (README, "Shifts").
+each receipt exactly once. Every Z report's totals equal the receipts of its shift, and a shift or correction
+call retried with its key gets its own document, also when the kill fell between the register signing it and
+the answer being stored (the register finds it by the call's id), never a second one.
 """
 
 from __future__ import annotations
@@ -135,12 +135,13 @@ def test_sigkill_under_load_loses_and_duplicates_nothing(kkt_adapter: KktAdapter
                             f"{ofd_emulator.counters.duplicates} re-sends recognised by the OFD, none lost or doubled")
 
 
-class ShiftCall(threading.Thread):
-    """The back office's shift call, asked again with its key until the adapter answers, then once more."""
+class RegisterCall(threading.Thread):
+    """The back office's call (`shift/open`, `correction`, ...), asked again with its key until the adapter
+    answers, then once more."""
 
-    def __init__(self, adapter: KktAdapter, action: str, key: str) -> None:
+    def __init__(self, adapter: KktAdapter, path: str, key: str, body: dict | None = None) -> None:
         super().__init__(name=key, daemon=True)
-        self.adapter, self.action, self.key = adapter, action, key
+        self.adapter, self.path, self.key, self.body = adapter, path, key, body
         self.sent = threading.Event()
         self.interrupted = False  # a request got no answer: the adapter died under it
         self.answers: list[httpx.Response] = []
@@ -153,7 +154,7 @@ class ShiftCall(threading.Thread):
     def _ask(self, client: httpx.Client) -> bool:
         self.sent.set()
         try:
-            response = client.post(f"/v1/kkt/shift/{self.action}", headers={"X-Idempotency-Key": self.key})
+            response = client.post(f"/v1/kkt/{self.path}", json=self.body, headers={"X-Idempotency-Key": self.key})
         except httpx.TransportError:
             self.interrupted = True
             return False
@@ -163,22 +164,22 @@ class ShiftCall(threading.Thread):
         return True
 
 
-SHIFT_DOCUMENT = {"open": 2, "close": 5}
+DOCUMENT_OF = {"shift/open": 2, "shift/close": 5, "correction": 31}
 
 
-def shift_documents(adapter: KktAdapter, action: str) -> int:
-    return sum(doc_type == SHIFT_DOCUMENT[action] for _, doc_type, _ in fn_documents(adapter))
+def documents_of(adapter: KktAdapter, path: str) -> int:
+    return sum(doc_type == DOCUMENT_OF[path] for _, doc_type, _ in fn_documents(adapter))
 
 
-def call_and_kill(adapter: KktAdapter, action: str, key: str, moment: str) -> ShiftCall:
+def call_and_kill(adapter: KktAdapter, path: str, key: str, moment: str, body: dict | None = None) -> RegisterCall:
     """Send the call and kill the adapter as it goes: once it is `sent` (before or while the register signs), or
     once the register `signed` (while it prints, before the answer is stored)."""
-    before = shift_documents(adapter, action)
-    call = ShiftCall(adapter, action, key)
+    before = documents_of(adapter, path)
+    call = RegisterCall(adapter, path, key, body)
     call.start()
     call.sent.wait(10)
     if moment == "signed":
-        eventually(lambda: shift_documents(adapter, action) > before, f"the register to sign {key}", timeout=30)
+        eventually(lambda: documents_of(adapter, path) > before, f"the register to sign {key}", timeout=30)
     adapter.restart(kill=True)
     call.join(90)
     assert not call.is_alive(), f"{key}: no answer within 90 s"
@@ -196,7 +197,7 @@ def test_sigkill_around_shift_open_and_close_under_load_keeps_z_totals_and_numbe
                  for n in range(TERMINALS)]
     for terminal in terminals:
         terminal.start()
-    calls: list[ShiftCall] = []
+    calls: list[RegisterCall] = []
     try:
         for round_ in range(3):
             target = sold(terminals) + chaos.randint(3, 8)
@@ -204,7 +205,7 @@ def test_sigkill_around_shift_open_and_close_under_load_keeps_z_totals_and_numbe
                        lambda: (sold(terminals), errors_of(terminals)), timeout=60)
             for action in ("close", "open"):
                 moment = chaos.choice(["sent", "signed"])
-                calls.append(call_and_kill(kkt_adapter, action, f"{action}-{seed}-{round_}", moment))
+                calls.append(call_and_kill(kkt_adapter, f"shift/{action}", f"{action}-{seed}-{round_}", moment))
     finally:
         for terminal in terminals:
             terminal.closing.set()
@@ -215,13 +216,15 @@ def test_sigkill_around_shift_open_and_close_under_load_keeps_z_totals_and_numbe
     assert last.status_code == 200, last.text
 
     assert not errors_of(terminals), f"seed {seed}: {errors_of(terminals)}"
-    refusals = {"close": "shift_closed", "open": "shift_already_open"}
     for call in calls:
         first, again = call.answers
         assert again.json() == first.json() and again.status_code == first.status_code, f"{call.key} changed"
-        if first.status_code != 200:  # the kill fell after the register signed, before the answer was stored
-            assert call.interrupted and (first.status_code, first.json()["error"]) == (409, refusals[call.action]), (
-                f"seed {seed}: {call.key}: {first.status_code} {first.text}")
+        # Killed before or after the register signed, each call is answered with its own document: a retry after
+        # the signature gets it from the register (by the call's ext_id), never a refusal of a second one.
+        assert first.status_code == 200, f"seed {seed}: {call.key}: {first.status_code} {first.text}"
+        assert first.json()["document"]["doc_type"] == DOCUMENT_OF[call.path], f"seed {seed}: {call.key}"
+    answered_fds = [call.answers[0].json()["document"]["fiscal_doc_number"] for call in calls]
+    assert len(set(answered_fds)) == len(calls), f"seed {seed}: two calls answered with one document"
 
     answers = {key: got[0]["fiscal"] for terminal in terminals for key, got in terminal.answers.items()}
     documents = fn_documents(kkt_adapter)
@@ -242,7 +245,53 @@ def test_sigkill_around_shift_open_and_close_under_load_keeps_z_totals_and_numbe
                ofd_emulator.counters)
     assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
     interrupted = sum(call.interrupted for call in calls)
-    refused = sum(call.answers[0].status_code != 200 for call in calls)
     opticserp_report_figure(f"power loss over shifts (seed {seed}): {len(calls)} shift calls each killed, "
-                            f"{interrupted} cut off mid-request, {refused} answered with the register's refusal, "
+                            f"{interrupted} cut off mid-request, each answered with its own document, "
                             f"{len(answers)} receipts in {len(z_reports)} Z reports, totals equal")
+
+
+CORRECTION = {"pos_id": "POS-BACK", "items": [{"name": "Линзы, проданы без чека", "quantity": 1, "price": "1200.00",
+                                               "tax_rate": 10}],
+              "total": "1200.00", "payment_method": "card", "correction_type": "self", "basis": {"date": "2026-01-15"}}
+
+
+@pytest.mark.kkt_adapter(kkt_print_delay_min_ms=5, kkt_print_delay_max_ms=30)
+@pytest.mark.parametrize("seed", [66])
+def test_sigkill_around_correction_receipts_under_load_signs_each_once(
+        kkt_adapter: KktAdapter, ofd_emulator, seed: int, opticserp_report_figure) -> None:
+    chaos = random.Random(seed)
+    terminals = [Terminal(kkt_adapter, f"pos{n}-c{seed}") for n in range(TERMINALS)]
+    for terminal in terminals:
+        terminal.start()
+    calls: list[RegisterCall] = []
+    try:
+        for round_ in range(4):
+            target = sold(terminals) + chaos.randint(3, 8)
+            eventually(lambda target=target: sold(terminals) >= target, f"{target} receipts sold",
+                       lambda: (sold(terminals), errors_of(terminals)), timeout=60)
+            calls.append(call_and_kill(kkt_adapter, "correction", f"corr-{seed}-{round_}",
+                                       chaos.choice(["sent", "signed"]), CORRECTION))
+    finally:
+        for terminal in terminals:
+            terminal.closing.set()
+    for terminal in terminals:
+        terminal.join(90)
+        assert not terminal.is_alive(), f"{terminal.name} still selling after 90 s (seed {seed})"
+
+    assert not errors_of(terminals), f"seed {seed}: {errors_of(terminals)}"
+    for call in calls:
+        first, again = call.answers
+        assert first.status_code == 200 and again.json() == first.json(), f"seed {seed}: {call.key}: {first.text}"
+    documents = fn_documents(kkt_adapter)
+    assert_gap_free(documents)
+    corrections = sorted(fd for fd, doc_type, _ in documents if doc_type == 31)
+    assert corrections == sorted(c.answers[0].json()["document"]["fiscal_doc_number"] for c in calls), (
+        f"seed {seed}: one correction per call, each the one its call was answered with")
+    z_report = kkt_adapter.shift_call("close").json()["document"]
+    assert z_report["shift_totals"]["sale"]["corrections"] == len(calls)
+    answers = {key: got[0]["fiscal"] for terminal in terminals for key, got in terminal.answers.items()}
+    kkt_adapter.wait_until_synced(len(answers), timeout=30)
+    assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
+    opticserp_report_figure(f"power loss over corrections (seed {seed}): {len(calls)} correction calls each killed, "
+                            f"{sum(c.interrupted for c in calls)} cut off mid-request, {len(answers)} receipts, "
+                            f"each correction signed once and at the OFD")

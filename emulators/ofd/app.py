@@ -19,7 +19,8 @@ from emulators._admin import (
     json_body,
 )
 from emulators._guard import guard_admin
-from emulators.ofd.documents import AnyDocument, DocumentRejected, Rejection, parse_document
+from emulators.ofd.documents import AnyDocument, DocumentRejected, Rejection
+from emulators.ofd.rules import parse_document
 from emulators.ofd.sequence import FnSequence
 from emulators.ofd.state import OfdState, UnknownFn
 

@@ -11,6 +11,8 @@ from .documents import (
     REGISTRATION,
     STATE_REPORT,
     Cashier,
+    CashOperation,
+    FnCorrection,
     FnDocument,
     FnItem,
     FnReceipt,
@@ -19,7 +21,7 @@ from .drive import FiscalDrive
 from .refusals import REFUSALS, DuplicateExtId, FnRefusal
 
 __all__ = [
-    "CLOSE_FN", "CLOSE_SHIFT", "CORRECTION", "OPEN_SHIFT", "OPERATIONS", "RECEIPT", "REFUSALS", "REGISTRATION",
-    "STATE_REPORT", "Cashier", "DuplicateExtId", "FiscalDrive", "FnConfig", "FnDocument", "FnItem", "FnReceipt",
-    "FnRefusal", "inn_problem",
+    "CLOSE_FN", "CLOSE_SHIFT", "CORRECTION", "CashOperation", "Cashier", "DuplicateExtId", "FiscalDrive",
+    "FnConfig", "FnCorrection", "FnDocument", "FnItem", "FnReceipt", "FnRefusal", "OPEN_SHIFT", "OPERATIONS",
+    "RECEIPT", "REFUSALS", "REGISTRATION", "STATE_REPORT", "inn_problem",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..money import format_rubles
@@ -58,6 +58,33 @@ class FnReceipt:
     credit: int = 0  # 1216
     other: int = 0  # 1217
     buyer_contact: str | None = None  # 1008
+
+
+@dataclass(frozen=True)
+class FnCorrection:
+    """A correction receipt (document 31): the settlement it records, and why it is made."""
+
+    receipt: FnReceipt  # what was (or should have been) settled: operation, items, payments
+    correction_type: int  # 1173: 0 on the user's own initiative, 1 by a tax authority's order
+    basis_date: date  # 1178: the day of the settlement being corrected
+    order_number: str | None = None  # 1179: the order's number, needed when correction_type is 1
+
+
+@dataclass(frozen=True)
+class CashOperation:
+    """Cash put into (`in`) or taken out of (`out`) the drawer: a non-fiscal document, no FD number."""
+
+    kind: str  # "in" or "out"
+    amount: int  # kopecks
+    shift_number: int
+    datetime: datetime
+    cash_in_drawer: int  # after this operation
+    cashier: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "amount": self.amount, "shift_number": self.shift_number,
+                "datetime": self.datetime.isoformat(), "cash_in_drawer": self.cash_in_drawer,
+                **({"cashier": self.cashier} if self.cashier else {})}
 
 
 @dataclass(frozen=True)

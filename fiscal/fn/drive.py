@@ -9,6 +9,9 @@ The drive refuses what a real one refuses (see `refusals.py`): a document dated 
 expired drive, the oldest unacknowledged document older than the offline limit, unacknowledged storage
 full, and sales in a shift past `max_shift`. It never closes a shift on its own: the POS closes it
 (`close_shift` stays possible past the limits, as do `state_report`, `acknowledge` and `status`).
+
+A front-end may tag any document or cash operation with an `ext_id` of its own; `find` / `find_cash` return
+it after a crash between the drive's commit and the front-end's, so a retried call gets the first answer.
 """
 
 from __future__ import annotations
@@ -16,103 +19,35 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from . import limits
 from .config import FnConfig
 from .documents import (
     CLOSE_FN,
     CLOSE_SHIFT,
     CORRECTION,
     OPEN_SHIFT,
-    OPERATIONS,
     RECEIPT,
     REGISTRATION,
     STATE_REPORT,
     Cashier,
+    CashOperation,
+    FnCorrection,
     FnDocument,
-    FnItem,
     FnReceipt,
     fiscal_sign,
 )
 from .refusals import DuplicateExtId, FnRefusal
-from .vat import vat_sum, vat_sums
+from .schema import SCHEMA, migrate
+from .state import DriveState, StateReader, write
+from .tags import cashier_tags, receipt_tags
+from .totals import CASH_DIRECTION, cash_movements, shift_totals
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS fn (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    fn_serial TEXT NOT NULL,
-    kkt_reg_number TEXT NOT NULL,
-    shift_number INTEGER NOT NULL DEFAULT 0,
-    shift_open INTEGER NOT NULL DEFAULT 0,
-    shift_opened_at TEXT,
-    receipts_in_shift INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    registered_at TEXT,
-    requisites TEXT,
-    shift_open_fd INTEGER,
-    unsent_count INTEGER NOT NULL DEFAULT 0,
-    oldest_unsent_fd INTEGER,
-    oldest_unsent_at TEXT,
-    closed_at TEXT
-);
-CREATE TABLE IF NOT EXISTS documents (
-    fd INTEGER PRIMARY KEY,
-    doc_type INTEGER NOT NULL,
-    ext_id TEXT UNIQUE,
-    shift_number INTEGER NOT NULL,
-    receipt_number INTEGER,
-    datetime TEXT NOT NULL,
-    operation INTEGER,
-    total INTEGER,
-    fiscal_sign TEXT NOT NULL,
-    payload TEXT,
-    acknowledged_at TEXT,
-    operator_sign TEXT
-);
-"""
-
-# Columns a drive file written before the model kept them lacks; `prepare` adds them.
-_ADDED_COLUMNS = {
-    "fn": ("registered_at TEXT", "requisites TEXT", "shift_open_fd INTEGER", "unsent_count INTEGER NOT NULL DEFAULT 0",
-           "oldest_unsent_fd INTEGER", "oldest_unsent_at TEXT", "closed_at TEXT"),
-    "documents": ("acknowledged_at TEXT", "operator_sign TEXT"),
-}
-# The oldest unsent document is kept in the row, not found by a query: a sale then reads one row and writes no
-# index beyond the table's own; `acknowledge` moves it forward (each document is passed over once in all).
-_STATE = ("SELECT fn_serial, kkt_reg_number, shift_number, shift_open, shift_opened_at, receipts_in_shift,"
-          " registered_at, requisites, shift_open_fd, unsent_count, oldest_unsent_fd, oldest_unsent_at, closed_at,"
-          " last.fd, last.datetime FROM fn LEFT JOIN (SELECT fd, datetime FROM documents ORDER BY fd DESC LIMIT 1)"
-          " AS last")
 _INSERT = ("INSERT INTO documents (fd, doc_type, ext_id, shift_number, receipt_number, datetime, operation, total,"
            " fiscal_sign, payload, acknowledged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-
-
-def _at(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-@dataclass
-class _Op:
-    """The drive's state for one operation: read once, changed in memory, written back by `_save`."""
-
-    now: datetime
-    fn_serial: str
-    kkt_reg_number: str
-    shift_number: int
-    shift_open: bool
-    shift_opened_at: datetime | None
-    receipts_in_shift: int
-    registered_at: datetime | None
-    requisites: dict[str, Any]
-    shift_open_fd: int | None
-    unsent_count: int
-    closed_at: str | None
-    stored: tuple[str | None, str | None]  # shift_opened_at and oldest_unsent_at as text, kept up to date with them
-    last_fd: int
-    last_at: datetime | None
-    oldest_unsent: tuple[int, datetime] | None
+_DOCUMENT = "SELECT fd, doc_type, datetime, fiscal_sign, payload FROM documents"
 
 
 class FiscalDrive:
@@ -122,25 +57,13 @@ class FiscalDrive:
         self.config = config
         self._key = sign_key
         self._clock = clock
-        self._requisites: tuple[str, dict[str, Any]] = ("", {})
+        self._states = StateReader()
 
     # -- life ------------------------------------------------------------------------------------------------
 
     def prepare(self, conn: sqlite3.Connection) -> None:
         """Bring a drive file written before this model up to it (columns, registration); it keeps its numbers."""
-        for table, columns in _ADDED_COLUMNS.items():
-            have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-            for column in columns:
-                if column.split()[0] not in have:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-        row = conn.execute("SELECT created_at FROM fn WHERE registered_at IS NULL").fetchone()
-        if row is not None:  # written by the register before this model: it kept no acknowledgements
-            conn.execute("UPDATE documents SET acknowledged_at = ? WHERE acknowledged_at IS NULL", (row[0],))
-            conn.execute(
-                "UPDATE fn SET registered_at = created_at, requisites = ?, unsent_count = 0, shift_open_fd ="
-                " (SELECT MAX(fd) FROM documents WHERE doc_type = ?) WHERE registered_at IS NULL",
-                (json.dumps(self._requisites_of_config(), ensure_ascii=False), OPEN_SHIFT),
-            )
+        migrate(conn, json.dumps(self._requisites_of_config(), ensure_ascii=False), OPEN_SHIFT)
 
     def is_registered(self, conn: sqlite3.Connection) -> bool:
         return conn.execute("SELECT 1 FROM fn").fetchone() is not None
@@ -158,139 +81,171 @@ class FiscalDrive:
             (self.config.fn_serial, self.config.kkt_reg_number, now.isoformat(), now.isoformat(),
              json.dumps(requisites, ensure_ascii=False)),
         )
-        op = self._begin(conn, now)
+        op = self._states.read(conn, now)
         document = self._sign(conn, op, REGISTRATION, {
             "taxation_systems": requisites["taxation_system"],  # 1062: the systems the register may use (here one)
             "fn_valid_until": (now + self.config.valid_for).isoformat(),
         })
-        self._save(conn, op)
+        write(conn, op)
         return document
 
     def close_fn(self, conn: sqlite3.Connection) -> FnDocument:
         """Document 6: the drive's archive is closed and it signs nothing more. Needs the shift closed."""
-        op = self._begin(conn)
-        self._refuse_if(self._closed_or_clock(op))
+        op = self._states.read(conn, self._now())
+        limits.refuse_if(limits.closed_or_clock(op))
         if op.shift_open:
             raise FnRefusal("shift_open", shift=op.shift_number)
-        document = self._sign(conn, op, CLOSE_FN, self._report_tags(op))
+        document = self._sign(conn, op, CLOSE_FN, limits.report_tags(op))
         op.closed_at = op.now.isoformat()
-        self._save(conn, op)
+        write(conn, op)
         return document
 
     # -- shifts ----------------------------------------------------------------------------------------------
 
-    def open_shift(self, conn: sqlite3.Connection, cashier: Cashier | None = None) -> FnDocument:
+    def open_shift(self, conn: sqlite3.Connection, cashier: Cashier | None = None, *,
+                   ext_id: str | None = None) -> FnDocument:
         """Document 2."""
-        op = self._begin(conn)
-        self._refuse_if(self._closed_or_clock(op))
+        self._unused(conn, ext_id)
+        op = self._states.read(conn, self._now())
+        limits.refuse_if(limits.closed_or_clock(op))
         if op.shift_open:
             raise FnRefusal("shift_already_open", shift=op.shift_number)
-        self._refuse_if(self._limits(op))
-        document = self._open_shift(conn, op, cashier)
-        self._save(conn, op)
+        limits.refuse_if(limits.fn_limits(op, self.config))
+        document = self._open_shift(conn, op, cashier, ext_id)
+        write(conn, op)
         return document
 
-    def close_shift(self, conn: sqlite3.Connection, cashier: Cashier | None = None) -> FnDocument:
+    def close_shift(self, conn: sqlite3.Connection, cashier: Cashier | None = None, *,
+                    ext_id: str | None = None) -> FnDocument:
         """Document 5, the Z report: the shift's totals per operation and VAT rate, as the drive counts them.
 
         Possible past every limit but the clock: it is how a POS gets out of `shift_expired`."""
-        op = self._begin(conn)
-        self._refuse_if(self._closed_or_clock(op))
+        self._unused(conn, ext_id)
+        op = self._states.read(conn, self._now())
+        limits.refuse_if(limits.closed_or_clock(op))
         if not op.shift_open:
             raise FnRefusal("shift_closed")
-        totals = self._shift_totals(conn, op)
         tags = {
             "shift_number": op.shift_number,  # 1038
-            **_cashier_tags(cashier),
+            **cashier_tags(cashier),
             "receipts_in_shift": op.receipts_in_shift,  # 1118
             "documents_in_shift": op.last_fd + 2 - op.shift_open_fd if op.shift_open_fd else None,  # 1111, with this
-            **self._report_tags(op),
-            "shift_totals": totals,  # 1194, per operation (1054) and VAT rate, in our readable layout
+            **limits.report_tags(op),
+            "shift_totals": shift_totals(conn, op.shift_open_fd or 0),  # 1194, per operation (1054) and VAT rate
+            **self._drawer(conn, op),  # printed on the Z report, not fiscal data
         }
-        document = self._sign(conn, op, CLOSE_SHIFT, tags)
+        document = self._sign(conn, op, CLOSE_SHIFT, tags, ext_id=ext_id)
         op.shift_open, op.shift_opened_at, op.shift_open_fd, op.stored = False, None, None, (None, op.stored[1])
-        self._save(conn, op)
+        write(conn, op)
         return document
 
     def x_report(self, conn: sqlite3.Connection) -> dict[str, Any]:
         """The open shift's counters so far. A real X report prints them but is no fiscal document."""
-        op = self._begin(conn)
+        op = self._states.read(conn, self._now())
         if op.closed_at:
             raise FnRefusal("fn_closed", closed=op.closed_at)
         if not op.shift_open:
             raise FnRefusal("shift_closed")
-        return {**self._shift_state(op), **self._report_tags(op), "shift_totals": self._shift_totals(conn, op)}
+        return {**limits.shift_state(op, self.config), **limits.report_tags(op),
+                "shift_totals": shift_totals(conn, op.shift_open_fd or 0), **self._drawer(conn, op)}
 
     def shift_state(self, conn: sqlite3.Connection) -> dict[str, Any]:
-        return self._shift_state(self._begin(conn))
+        return limits.shift_state(self._states.read(conn, self._now()), self.config)
 
     # -- documents -------------------------------------------------------------------------------------------
 
-    def sell(self, conn: sqlite3.Connection, receipt: FnReceipt, ext_id: str) -> FnDocument:
+    def sell(self, conn: sqlite3.Connection, receipt: FnReceipt, ext_id: str | None = None) -> FnDocument:
         """Document 3: a receipt or refund, tagged with `ext_id` so `find` can return it after a crash.
 
         With no open shift, one is opened first (its own document) when `auto_open_shift` is set."""
-        if conn.execute("SELECT 1 FROM documents WHERE ext_id = ?", (ext_id,)).fetchone():
-            raise DuplicateExtId(ext_id)
-        op = self._begin(conn)
-        self._refuse_if(self._closed_or_clock(op) or self._limits(op) or self._shift_refusal(op))
-        if not op.shift_open:
-            self._open_shift(conn, op, receipt.cashier)
-        op.receipts_in_shift += 1
-        items = [
-            {
-                "name": item.name,  # 1030
-                "price": item.price,  # 1079
-                "quantity": item.quantity,  # 1023
-                "sum": item.sum,  # 1043
-                "vat_rate": item.vat_rate,  # 1199, by rate name
-                "vat_sum": vat_sum(item.vat_rate, item.sum),  # 1200
-                **_item_settlement_tags(item),
-            }
-            for item in receipt.items
-        ]
-        tags = {
-            "shift_number": op.shift_number,  # 1038
-            "receipt_number": op.receipts_in_shift,  # 1042
-            "operation": receipt.operation,  # 1054
-            "total": receipt.total,  # 1020
-            "items": items,  # 1059
-            "vat_sums": vat_sums((i["vat_rate"], i["vat_sum"]) for i in items),  # 1102-1107 (fiscal.fn.vat)
-            "payments": _payment_tags(receipt),  # 1031 / 1081 (1215 / 1216 / 1217 when not zero)
-            "taxation_system": op.requisites["taxation_system"],  # 1055
-            **_cashier_tags(receipt.cashier),
-            **({"buyer_contact": receipt.buyer_contact} if receipt.buyer_contact else {}),  # 1008
-        }
-        document = self._sign(conn, op, RECEIPT, tags, ext_id=ext_id, operation=receipt.operation,
-                              total=receipt.total, receipt_number=op.receipts_in_shift)
-        self._save(conn, op)
-        return document
+        return self._receipt(conn, RECEIPT, receipt, {}, ext_id)
 
-    def state_report(self, conn: sqlite3.Connection) -> FnDocument:
+    def correct(self, conn: sqlite3.Connection, correction: FnCorrection, ext_id: str | None = None) -> FnDocument:
+        """Document 31: a settlement made without a receipt (or with a wrong one), recorded after the fact.
+
+        It follows a sale's rules (an open shift under 24 h, the FN's limits) and counts in the shift's totals."""
+        if correction.correction_type not in (0, 1):
+            raise FnRefusal("correction_invalid", problem="correction_type is 0 (own initiative) or 1 (by order)")
+        if correction.correction_type == 1 and not correction.order_number:
+            raise FnRefusal("correction_invalid", problem="a correction by order needs the order's number (1179)")
+        if correction.basis_date > self._now().date():
+            raise FnRefusal("correction_invalid",
+                            problem=f"the corrected settlement's date {correction.basis_date} is after today")
+        basis: dict[str, Any] = {"date": correction.basis_date.isoformat()}  # 1178
+        if correction.order_number:
+            basis["order_number"] = correction.order_number  # 1179
+        tags = {"correction_type": correction.correction_type, "correction_basis": basis}  # 1173, 1174
+        return self._receipt(conn, CORRECTION, correction.receipt, tags, ext_id)
+
+    def cash(self, conn: sqlite3.Connection, kind: str, amount: int, cashier: Cashier | None = None, *,
+             ext_id: str | None = None) -> CashOperation:
+        """Cash in or out of the drawer: a non-fiscal document the device records (no FD), in an open shift.
+
+        The drawer's cash is kept across shifts; taking out more than it holds is refused (`insufficient_cash`).
+        Refunds are not checked against it."""
+        if kind not in ("in", "out"):
+            raise ValueError(f"cash operation kind is 'in' or 'out', not {kind!r}")
+        if amount <= 0:
+            raise FnRefusal("cash_amount_invalid", amount=amount)
+        if ext_id is not None and conn.execute("SELECT 1 FROM cash_operations WHERE ext_id = ?",
+                                               (ext_id,)).fetchone():
+            raise DuplicateExtId(ext_id)
+        op = self._states.read(conn, self._now())
+        limits.refuse_if(limits.shift_refusal(op, self.config))
+        if not op.shift_open:
+            limits.refuse_if(limits.closed_or_clock(op) or limits.fn_limits(op, self.config))
+            self._open_shift(conn, op, cashier, None)
+        if kind == "out" and amount > op.cash_in_drawer:
+            raise FnRefusal("insufficient_cash", amount=amount, drawer=op.cash_in_drawer)
+        op.cash_in_drawer += amount if kind == "in" else -amount
+        conn.execute("INSERT INTO cash_operations (ext_id, kind, amount, shift_number, datetime, cashier,"
+                     " cash_in_drawer) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (ext_id, kind, amount, op.shift_number, op.now.isoformat(), cashier.name if cashier else None,
+                      op.cash_in_drawer))
+        write(conn, op)
+        return CashOperation(kind, amount, op.shift_number, op.now, op.cash_in_drawer,
+                             cashier.name if cashier else None)
+
+    def find_cash(self, conn: sqlite3.Connection, ext_id: str) -> CashOperation | None:
+        row = conn.execute("SELECT kind, amount, shift_number, datetime, cash_in_drawer, cashier FROM cash_operations"
+                           " WHERE ext_id = ?", (ext_id,)).fetchone()
+        if row is None:
+            return None
+        kind, amount, shift, when, drawer, cashier = row
+        return CashOperation(kind, amount, shift, datetime.fromisoformat(when), drawer, cashier)
+
+    def state_report(self, conn: sqlite3.Connection, *, ext_id: str | None = None) -> FnDocument:
         """Document 21: what the OFD has not acknowledged yet."""
-        op = self._begin(conn)
-        self._refuse_if(self._closed_or_clock(op))
-        document = self._sign(conn, op, STATE_REPORT, {"shift_number": op.shift_number, **self._report_tags(op)})
-        self._save(conn, op)
+        self._unused(conn, ext_id)
+        op = self._states.read(conn, self._now())
+        limits.refuse_if(limits.closed_or_clock(op))
+        document = self._sign(conn, op, STATE_REPORT, {"shift_number": op.shift_number, **limits.report_tags(op)},
+                              ext_id=ext_id)
+        write(conn, op)
         return document
 
     def find(self, conn: sqlite3.Connection, ext_id: str) -> FnDocument | None:
-        row = conn.execute("SELECT fd, doc_type, datetime, fiscal_sign, payload FROM documents WHERE ext_id = ?",
-                           (ext_id,)).fetchone()
+        """The document signed for `ext_id`, whatever its type."""
+        return self._read(conn, conn.execute(f"{_DOCUMENT} WHERE ext_id = ?", (ext_id,)).fetchone())
+
+    def document(self, conn: sqlite3.Connection, fd: int) -> FnDocument | None:
+        """Document `fd` from the archive, as a register reads it back."""
+        return self._read(conn, conn.execute(f"{_DOCUMENT} WHERE fd = ?", (fd,)).fetchone())
+
+    def _read(self, conn: sqlite3.Connection, row: tuple[Any, ...] | None) -> FnDocument | None:
         if row is None:
             return None
         fd, doc_type, when, sign, payload = row
-        op = self._begin(conn)
+        op = self._states.read(conn, self._now())
         tags = {**self._common_tags(op, doc_type, fd, when, sign), **json.loads(payload)}
         return FnDocument(fd, doc_type, datetime.fromisoformat(when), sign, tags)
 
     def documents_after(self, conn: sqlite3.Connection, fd: int, *, but: int | None = None) -> list[FnDocument]:
         """The documents numbered after `fd`, oldest first (less type `but`): what a transport still has to send."""
-        rows = conn.execute("SELECT fd, doc_type, datetime, fiscal_sign, payload FROM documents WHERE fd > ?"
-                            " AND doc_type IS NOT ? ORDER BY fd", (fd, but)).fetchall()
+        rows = conn.execute(f"{_DOCUMENT} WHERE fd > ? AND doc_type IS NOT ? ORDER BY fd", (fd, but)).fetchall()
         if not rows:
             return []
-        op = self._begin(conn)
+        op = self._states.read(conn, self._now())
         return [FnDocument(n, doc_type, datetime.fromisoformat(when), sign,
                            {**self._common_tags(op, doc_type, n, when, sign), **json.loads(payload)})
                 for n, doc_type, when, sign, payload in rows]
@@ -315,18 +270,19 @@ class FiscalDrive:
         """The drive's state, and `blocked`: the refusal a sale would get now (None when it would be signed)."""
         if not self.is_registered(conn):
             return {"life_state": "not_registered", "blocked": FnRefusal("fn_not_registered").to_dict()}
-        op = self._begin(conn)
-        blocked = self._closed_or_clock(op) or self._limits(op) or self._shift_refusal(op)
+        op = self._states.read(conn, self._now())
+        blocked = limits.sale_refusal(op, self.config)
         return {
             "life_state": "closed" if op.closed_at else "fiscal",
             "fn_serial": op.fn_serial,
             "kkt_reg_number": op.kkt_reg_number,
             "registered_at": op.registered_at.isoformat() if op.registered_at else None,
-            "expires_at": self._expires_at(op).isoformat(),
+            "expires_at": limits.expires_at(op, self.config).isoformat(),
             "closed_at": op.closed_at,
             "last_fiscal_doc_number": op.last_fd,
             "last_document_at": op.last_at.isoformat() if op.last_at else None,
-            **self._shift_state(op),
+            **limits.shift_state(op, self.config),
+            "cash_in_drawer": op.cash_in_drawer,
             "unsent_count": op.unsent_count,
             "oldest_unsent_fd": op.oldest_unsent[0] if op.oldest_unsent else None,
             "oldest_unsent_at": op.oldest_unsent[1].isoformat() if op.oldest_unsent else None,
@@ -349,120 +305,48 @@ class FiscalDrive:
             "taxation_system": c.taxation_system,  # 1055 (1062 on the registration report)
         }
 
-    def _begin(self, conn: sqlite3.Connection, now: datetime | None = None) -> _Op:
-        row = conn.execute(_STATE).fetchone()
-        if row is None:
-            raise FnRefusal("fn_not_registered")
-        (fn_serial, reg_number, shift, shift_open, opened_at, in_shift, registered_at, requisites, open_fd,
-         unsent, oldest_fd, oldest_at, closed_at, last_fd, last_at) = row
-        if self._requisites[0] != requisites:  # parsed once: they change only at registration
-            self._requisites = (requisites, json.loads(requisites))
-        return _Op(
-            now=now or self._now(), fn_serial=fn_serial, kkt_reg_number=reg_number, shift_number=shift,
-            shift_open=bool(shift_open), shift_opened_at=_at(opened_at), receipts_in_shift=in_shift,
-            registered_at=_at(registered_at), requisites=self._requisites[1], shift_open_fd=open_fd,
-            unsent_count=unsent, closed_at=closed_at, last_fd=last_fd or 0, last_at=_at(last_at),
-            oldest_unsent=(oldest_fd, datetime.fromisoformat(oldest_at)) if oldest_fd else None,
-            stored=(opened_at, oldest_at),
-        )
-
-    def _save(self, conn: sqlite3.Connection, op: _Op) -> None:
-        conn.execute(
-            "UPDATE fn SET shift_number = ?, shift_open = ?, shift_opened_at = ?, receipts_in_shift = ?,"
-            " shift_open_fd = ?, unsent_count = ?, oldest_unsent_fd = ?, oldest_unsent_at = ?, closed_at = ?",
-            (op.shift_number, int(op.shift_open), op.stored[0], op.receipts_in_shift, op.shift_open_fd,
-             op.unsent_count, op.oldest_unsent[0] if op.oldest_unsent else None, op.stored[1], op.closed_at),
-        )
-
-    def _expires_at(self, op: _Op) -> datetime:
-        assert op.registered_at is not None
-        return op.registered_at + self.config.valid_for
-
-    @staticmethod
-    def _refuse_if(refusal: FnRefusal | None) -> None:
-        if refusal is not None:
-            raise refusal
-
-    def _closed_or_clock(self, op: _Op) -> FnRefusal | None:
-        """What refuses every document: a closed drive, and a clock before the last document."""
-        if op.closed_at:
-            return FnRefusal("fn_closed", closed=op.closed_at)
-        if op.last_at is not None and op.now < op.last_at:
-            return FnRefusal("fn_clock_before_last_document", now=op.now.isoformat(), last=op.last_at.isoformat())
-        return None
-
-    def _limits(self, op: _Op) -> FnRefusal | None:
-        """What refuses new shifts and receipts (not a Z report): expiry, the offline limit, full storage."""
-        config = self.config
-        if op.now >= self._expires_at(op):
-            return FnRefusal("fn_expired", until=self._expires_at(op).isoformat())
-        if op.oldest_unsent is not None and op.now - op.oldest_unsent[1] >= config.offline_limit:
-            fd, since = op.oldest_unsent
-            return FnRefusal("fn_offline_limit", fd=fd, since=since.isoformat(),
-                             days=f"{config.offline_limit.total_seconds() / 86400:g}")
-        if op.unsent_count >= config.storage_limit:
-            return FnRefusal("fn_storage_full", count=op.unsent_count)
-        return None
-
-    def _shift_refusal(self, op: _Op) -> FnRefusal | None:
-        if op.shift_open:
-            assert op.shift_opened_at is not None
-            if op.now - op.shift_opened_at >= self.config.max_shift:
-                return FnRefusal("shift_expired", hours=f"{self.config.max_shift.total_seconds() / 3600:g}")
-            return None
-        return None if self.config.auto_open_shift else FnRefusal("shift_closed")
-
-    def _shift_state(self, op: _Op) -> dict[str, Any]:
-        opened = op.shift_opened_at if op.shift_open else None
-        return {
-            "shift_open": op.shift_open,
-            "shift_number": op.shift_number,
-            "shift_opened_at": opened.isoformat() if opened else None,
-            "shift_expires_at": (opened + self.config.max_shift).isoformat() if opened else None,
-            "shift_expired": bool(opened and op.now - opened >= self.config.max_shift),
-            "receipts_in_shift": op.receipts_in_shift if op.shift_open else 0,
-        }
-
-    def _report_tags(self, op: _Op) -> dict[str, Any]:
-        return {
-            "unsent_count": op.unsent_count,  # 1097
-            "oldest_unsent_fd": op.oldest_unsent[0] if op.oldest_unsent else None,  # 1116
-            "oldest_unsent_at": op.oldest_unsent[1].isoformat() if op.oldest_unsent else None,  # 1098
-        }
-
-    def _open_shift(self, conn: sqlite3.Connection, op: _Op, cashier: Cashier | None) -> FnDocument:
+    def _open_shift(self, conn: sqlite3.Connection, op: DriveState, cashier: Cashier | None,
+                    ext_id: str | None) -> FnDocument:
         op.shift_number += 1
         op.shift_open, op.shift_opened_at, op.receipts_in_shift = True, op.now, 0
         op.stored = (op.now.isoformat(), op.stored[1])
         document = self._sign(conn, op, OPEN_SHIFT, {"shift_number": op.shift_number,  # 1038
-                                                     **_cashier_tags(cashier)})
+                                                     **cashier_tags(cashier)}, ext_id=ext_id)
         op.shift_open_fd = document.fd
         return document
 
-    def _shift_totals(self, conn: sqlite3.Connection, op: _Op) -> dict[str, Any]:
-        """Counts and sums of the shift's receipts per operation, with sums and VAT per rate."""
-        totals: dict[str, Any] = {}
-        rows = conn.execute("SELECT operation, total, payload FROM documents WHERE fd > ? AND doc_type IN (?, ?)"
-                            " ORDER BY fd", (op.shift_open_fd or 0, RECEIPT, CORRECTION))
-        for operation, total, payload in rows:
-            tags = json.loads(payload)
-            counters = totals.setdefault(OPERATIONS[operation], {"count": 0, "total": 0, "cash": 0, "electronic": 0,
-                                                                 "by_rate": {}})
-            counters["count"] += 1
-            counters["total"] += total
-            payments = tags.get("payments") or {}
-            counters["cash"] += payments.get("cash", 0)
-            counters["electronic"] += payments.get("electronic", 0)
-            for form in OFFSET_FORMS:  # counted only in a shift that has them, so a plain Z report keeps its shape
-                if payments.get(form):
-                    counters[form] = counters.get(form, 0) + payments[form]
-            for item in tags.get("items", ()):  # a receipt signed before this model kept no items
-                rate = counters["by_rate"].setdefault(item["vat_rate"], {"sum": 0, "vat": 0})
-                rate["sum"] += item["sum"]
-                rate["vat"] += item["vat_sum"]
-        return totals
+    def _receipt(self, conn: sqlite3.Connection, doc_type: int, receipt: FnReceipt, extra: dict[str, Any],
+                 ext_id: str | None) -> FnDocument:
+        """A receipt (3) or correction receipt (31): numbered in the shift, counted in its totals and the drawer."""
+        self._unused(conn, ext_id)
+        op = self._states.read(conn, self._now())
+        limits.refuse_if(limits.sale_refusal(op, self.config))
+        if not op.shift_open:
+            self._open_shift(conn, op, receipt.cashier, None)
+        op.receipts_in_shift += 1
+        op.cash_in_drawer += CASH_DIRECTION[receipt.operation] * receipt.cash
+        tags = {
+            "shift_number": op.shift_number,  # 1038
+            "receipt_number": op.receipts_in_shift,  # 1042
+            **receipt_tags(receipt, op.requisites["taxation_system"]),
+            **extra,
+        }
+        document = self._sign(conn, op, doc_type, tags, ext_id=ext_id, operation=receipt.operation,
+                              total=receipt.total, receipt_number=op.receipts_in_shift)
+        write(conn, op)
+        return document
 
-    def _sign(self, conn: sqlite3.Connection, op: _Op, doc_type: int, tags: dict[str, Any], *,
+    @staticmethod
+    def _unused(conn: sqlite3.Connection, ext_id: str | None) -> None:
+        """A retry of a call the drive has signed must find that document, not sign a second one."""
+        if ext_id is not None and conn.execute("SELECT 1 FROM documents WHERE ext_id = ?", (ext_id,)).fetchone():
+            raise DuplicateExtId(ext_id)
+
+    @staticmethod
+    def _drawer(conn: sqlite3.Connection, op: DriveState) -> dict[str, Any]:
+        return {**cash_movements(conn, op.shift_number), "cash_in_drawer": op.cash_in_drawer}
+
+    def _sign(self, conn: sqlite3.Connection, op: DriveState, doc_type: int, tags: dict[str, Any], *,
               ext_id: str | None = None, operation: int | None = None, total: int | None = None,
               receipt_number: int | None = None) -> FnDocument:
         """Number, sign and store one document; the storage limit is checked per document it takes."""
@@ -483,7 +367,7 @@ class FiscalDrive:
         op.last_fd, op.last_at = fd, op.now
         return FnDocument(fd, doc_type, op.now, sign, {**self._common_tags(op, doc_type, fd, when, sign), **tags})
 
-    def _common_tags(self, op: _Op, doc_type: int, fd: int, when: str, sign: str) -> dict[str, Any]:
+    def _common_tags(self, op: DriveState, doc_type: int, fd: int, when: str, sign: str) -> dict[str, Any]:
         """The fields every document carries."""
         return {
             "doc_type": doc_type,
@@ -500,30 +384,3 @@ class FiscalDrive:
             "kkt_serial": op.requisites["kkt_serial"],  # 1013
         }
 
-
-OFFSET_FORMS = ("prepayment", "credit", "other")  # 1215, 1216, 1217
-
-
-def _payment_tags(receipt: FnReceipt) -> dict[str, int]:
-    """Cash and electronic always; an advance counted, credit and other consideration only when not zero."""
-    tags = {"cash": receipt.cash, "electronic": receipt.electronic}
-    for form in OFFSET_FORMS:
-        if amount := getattr(receipt, form):
-            tags[form] = amount
-    return tags
-
-
-def _item_settlement_tags(item: FnItem) -> dict[str, Any]:
-    tags: dict[str, Any] = {"payment_method_sign": item.payment_method_sign,  # 1214
-                            "subject_sign": item.subject_sign}  # 1212
-    if item.marking_code is not None:
-        tags["marking_code"] = item.marking_code  # 2000
-    if item.product_code is not None:
-        tags["product_code"] = item.product_code  # 1162
-    return tags
-
-
-def _cashier_tags(cashier: Cashier | None) -> dict[str, Any]:
-    if cashier is None:
-        return {}
-    return {"cashier": cashier.name, **({"cashier_inn": cashier.inn} if cashier.inn else {})}  # 1021 / 1203

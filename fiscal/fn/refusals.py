@@ -2,7 +2,8 @@
 
 Device codes are those of a Shtrih-M register with an FN (../shared/reference/fiscal.md): FN errors
 0x01-0x20 (0x05 FN expired, 0x07 date/time before the last document, 0x14 storage exhausted, 0x15 the
-30-day wait for the OFD exhausted, 0x16 shift over 24 h) and device errors (0x3D shift not open).
+30-day wait for the OFD exhausted, 0x16 shift over 24 h) and device errors (0x3D shift not open, 0x33 bad
+parameters, 0x46 not enough cash in the drawer).
 Two are our choice, the reference naming none: opening a shift that is open is 0x73, the device's
 "command not supported in this mode"; any document after the FN was closed is 0x02, the FN's "this
 command needs another FN state" (from the FN protocol's error table, not confirmed by the reference).
@@ -26,6 +27,9 @@ REFUSALS: dict[str, tuple[int, str]] = {
     "fn_not_registered": (0x02, "the fiscal drive is not registered yet"),
     "fn_already_registered": (0x02, "the fiscal drive {fn} is registered already"),
     "shift_open": (0x73, "shift {shift} is open: close it (Z report) first"),
+    "correction_invalid": (0x33, "correction receipt: {problem}"),
+    "cash_amount_invalid": (0x33, "a cash amount is more than zero, not {amount}"),
+    "insufficient_cash": (0x46, "the drawer holds {drawer} kopecks, less than the {amount} to take out"),
 }  # fmt: skip
 
 

@@ -66,6 +66,9 @@ REFUSAL_STATUS = {
     "shift_closed": 409,
     "shift_already_open": 409,
     "shift_expired": 409,
+    "insufficient_cash": 409,
+    "correction_invalid": 422,
+    "cash_amount_invalid": 422,
     "fn_offline_limit": 503,
     "fn_expired": 503,
     "fn_storage_full": 503,
@@ -106,10 +109,10 @@ def describe(errors: Sequence[Any]) -> list[dict[str, str]]:
     for error in errors:
         ctx = error.get("ctx") or {}
         cause = ctx.get("error")
-        if isinstance(cause, FieldProblem):
-            described.append({"field": cause.field, "problem": str(cause)})
-            continue
         loc = tuple(error.get("loc", ()))
+        if isinstance(cause, FieldProblem):  # named from the model it is in: `items[2].subject_sign`
+            described.append({"field": field_name((*loc, cause.field)), "problem": str(cause)})
+            continue
         if error.get("type") == "json_invalid":
             described.append({"field": "body", "problem": f"malformed JSON: {ctx.get('error', 'cannot parse')}"})
             continue

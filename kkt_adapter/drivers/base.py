@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from fiscal.fn import Cashier  # tags 1021 / 1203: one class for the adapter and the fiscal drive model
+from fiscal.fn import Cashier, CashOperation  # one class each for the adapter and the fiscal drive model
 
+from ..correction import CorrectionRequest
 from ..receipt import FiscalRequest
 
 
@@ -42,16 +43,17 @@ class KktError(Exception):
 
 
 @dataclass(frozen=True)
-class ShiftDocument:
-    """An open-shift (2) or close-shift (5, the Z report) document as the register signed it."""
+class RegisterDocument:
+    """A fiscal document other than a receipt as the register signed it: open shift (2), close shift (5, the Z
+    report), state report (21), correction receipt (31, with its receipt fields and QR)."""
 
     fn_serial: str  # 1041
     fiscal_doc_number: int  # 1040
     fiscal_sign: str  # 1077
-    doc_type: int  # 2 or 5
+    doc_type: int
     shift_number: int  # 1038
     datetime: str  # 1012
-    fields: dict[str, Any]  # the document's other fields (Z totals per operation and VAT rate, ...)
+    fields: dict[str, Any]  # the document's other fields (Z totals per operation and VAT rate, items, ...)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.fields, **{k: v for k, v in self.__dict__.items() if k != "fields"}}
@@ -72,11 +74,27 @@ class KktDriver(Protocol):
         """The FN's state for /v1/health: shift, unsent count and oldest unsent date, and `blocked` (the
         refusal a sale would get now, as {"code", "device_code", "message"}, or None)."""
 
-    async def open_shift(self, cashier: Cashier | None = None) -> ShiftDocument:
-        """Open a shift (document 2); KktError `shift_already_open` when one is open."""
+    async def open_shift(self, cashier: Cashier | None = None, ext_id: str | None = None) -> RegisterDocument:
+        """Open a shift (document 2); KktError `shift_already_open` when one is open. `ext_id`, as for receipts,
+        lets `find_operation` return the document after a crash."""
 
-    async def close_shift(self, cashier: Cashier | None = None) -> ShiftDocument:
+    async def close_shift(self, cashier: Cashier | None = None, ext_id: str | None = None) -> RegisterDocument:
         """Close the shift with a Z report (document 5) holding its totals; KktError `shift_closed` if none."""
+
+    async def state_report(self, ext_id: str | None = None) -> RegisterDocument:
+        """Document 21: the FN's unsent count and oldest unsent document."""
+
+    async def correct(self, request: CorrectionRequest, ext_id: str | None = None) -> RegisterDocument:
+        """A correction receipt (document 31)."""
+
+    async def cash(self, kind: str, amount: int, cashier: Cashier | None = None,
+                   ext_id: str | None = None) -> CashOperation:
+        """Cash into (`in`) or out of (`out`) the drawer: a non-fiscal document; `insufficient_cash` when the
+        drawer holds less than is taken out."""
+
+    async def find_operation(self, ext_id: str) -> RegisterDocument | CashOperation | None:
+        """What the register signed or recorded for `ext_id` (a shift document, report, correction or cash
+        operation), if anything."""
 
     async def x_report(self) -> dict[str, Any]:
         """The open shift's counters so far (no fiscal document)."""

@@ -21,20 +21,24 @@ from pathlib import Path
 from typing import Any
 
 from fiscal.fn import (
+    CORRECTION,
     RECEIPT,
     Cashier,
+    CashOperation,
     DuplicateExtId,
     FiscalDrive,
     FnConfig,
+    FnCorrection,
     FnDocument,
     FnItem,
     FnReceipt,
     FnRefusal,
 )
 
+from ..correction import CorrectionRequest
 from ..receipt import FiscalRequest
 from ..sqlite import SqliteWorker
-from .base import FiscalData, KktError, ShiftDocument
+from .base import FiscalData, KktError, RegisterDocument
 
 
 def mock_fiscal_drive(config: FnConfig, sign_key: bytes, clock: Callable[[], datetime]) -> FiscalDrive:
@@ -73,17 +77,23 @@ def fiscal_data(document: FnDocument) -> FiscalData:
     )
 
 
-def shift_document(document: FnDocument) -> ShiftDocument:
+def register_document(document: FnDocument) -> RegisterDocument:
     common = ("fn_serial", "fiscal_doc_number", "fiscal_sign", "doc_type", "shift_number", "datetime")
-    return ShiftDocument(
+    qr = {"qr": document.qr} if document.doc_type == CORRECTION else {}  # printed on a correction as on a receipt
+    return RegisterDocument(
         fn_serial=document.tags["fn_serial"],
         fiscal_doc_number=document.fd,
         fiscal_sign=document.fiscal_sign,
         doc_type=document.doc_type,
         shift_number=document.tags["shift_number"],
         datetime=document.datetime.isoformat(),
-        fields={k: v for k, v in document.tags.items() if k not in common},
+        fields={**{k: v for k, v in document.tags.items() if k not in common}, **qr},
     )
+
+
+def fn_correction(request: CorrectionRequest) -> FnCorrection:
+    return FnCorrection(fn_receipt(request.settlement), request.correction_type, request.basis_date,
+                        request.order_number)
 
 
 def fn_receipt(request: FiscalRequest) -> FnReceipt:
@@ -162,20 +172,42 @@ class MockKkt:
         document = await self._store.run(lambda conn: self.fn.find(conn, ext_id))
         return fiscal_data(document) if document else None
 
-    async def _document(self, operation: Callable[[sqlite3.Connection], FnDocument]) -> ShiftDocument:
-        """A shift document: signed and committed, then printed, one at a time as the device prints."""
+    async def _signed(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
+        """A document or cash operation: signed and committed, then printed, one at a time as the device prints.
+        A document already signed for the call's id is a retry: `find_operation` has its answer."""
         async with self._device:
             with _as_kkt_error():
-                document = await self._store.transaction(operation)
+                try:
+                    result = await self._store.transaction(operation)
+                except DuplicateExtId as exc:
+                    raise KktError("duplicate_document", f"the register already holds a document for {exc}") from None
             if self._print_delay[1] > 0:
                 await self._printing()
-        return shift_document(document)
+        return register_document(result) if isinstance(result, FnDocument) else result
 
-    async def open_shift(self, cashier: Cashier | None = None) -> ShiftDocument:
-        return await self._document(lambda conn: self.fn.open_shift(conn, cashier))
+    async def open_shift(self, cashier: Cashier | None = None, ext_id: str | None = None) -> RegisterDocument:
+        return await self._signed(lambda conn: self.fn.open_shift(conn, cashier, ext_id=ext_id))
 
-    async def close_shift(self, cashier: Cashier | None = None) -> ShiftDocument:
-        return await self._document(lambda conn: self.fn.close_shift(conn, cashier))
+    async def close_shift(self, cashier: Cashier | None = None, ext_id: str | None = None) -> RegisterDocument:
+        return await self._signed(lambda conn: self.fn.close_shift(conn, cashier, ext_id=ext_id))
+
+    async def state_report(self, ext_id: str | None = None) -> RegisterDocument:
+        return await self._signed(lambda conn: self.fn.state_report(conn, ext_id=ext_id))
+
+    async def correct(self, request: CorrectionRequest, ext_id: str | None = None) -> RegisterDocument:
+        correction = fn_correction(request)
+        return await self._signed(lambda conn: self.fn.correct(conn, correction, ext_id))
+
+    async def cash(self, kind: str, amount: int, cashier: Cashier | None = None,
+                   ext_id: str | None = None) -> CashOperation:
+        return await self._signed(lambda conn: self.fn.cash(conn, kind, amount, cashier, ext_id=ext_id))
+
+    async def find_operation(self, ext_id: str) -> RegisterDocument | CashOperation | None:
+        def lookup(conn: sqlite3.Connection) -> FnDocument | CashOperation | None:
+            return self.fn.find(conn, ext_id) or self.fn.find_cash(conn, ext_id)
+
+        found = await self._store.run(lookup)
+        return register_document(found) if isinstance(found, FnDocument) else found
 
     async def x_report(self) -> dict[str, Any]:
         with _as_kkt_error():

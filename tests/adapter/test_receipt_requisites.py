@@ -4,6 +4,7 @@ HTTP: accepted, checked, signed, stored in the OFD document and received by the 
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 import pytest
@@ -26,6 +27,45 @@ def test_the_seed_receipt_is_a_full_payment_of_plain_goods(kkt_adapter_app: InPr
     assert (document["items"][0]["payment_method_sign"], document["items"][0]["subject_sign"]) == (4, 1)
     assert document["payments"] == {"cash": 0, "electronic": 500000}
     assert not {"cashier", "buyer_contact"} & set(document)
+
+
+def test_a_receipt_reaches_the_ofd_with_each_items_vat_and_the_vat_per_rate_as_the_fn_signed_it(
+        kkt_adapter_app: InProcessKktAdapter, ofd_emulator: OfdEmulator) -> None:
+    answer = kkt_adapter_app.post_receipt(kkt_adapter_app.receipts.with_rates("22", "22", "10", "none",
+                                                                              price="99.99")).json()
+    (at_ofd,) = [r.document for r in ofd_emulator.wait_for(1)]
+    assert [item["vat_sum"] for item in at_ofd["items"]] == [1803, 1803, 909, 0]  # 99.99 x 22/122, 10/110, none
+    assert at_ofd["vat_sums"] == {"22": 3606, "10": 909, "none": 0}
+    with sqlite3.connect(f"file:{kkt_adapter_app.config.fn_state_path}?mode=ro", uri=True) as fn:
+        (payload,) = fn.execute("SELECT payload FROM documents WHERE fd = ?",
+                                (answer["fiscal"]["fiscal_doc_number"],)).fetchone()
+    signed = json.loads(payload)
+    assert signed["vat_sums"] == at_ofd["vat_sums"]
+    assert [item["vat_sum"] for item in signed["items"]] == [item["vat_sum"] for item in at_ofd["items"]]
+
+
+def test_an_eye_test_is_sold_as_a_service_and_reaches_the_ofd_so(kkt_adapter_app: InProcessKktAdapter,
+                                                                  ofd_emulator: OfdEmulator) -> None:
+    service = {**kkt_adapter_app.receipts.item("1500.00", name="Проверка зрения"), "subject_sign": 4}
+    assert kkt_adapter_app.post_receipt(kkt_adapter_app.receipts([service])).status_code == 200
+    (at_ofd,) = [r.document for r in ofd_emulator.wait_for(1)]
+    assert at_ofd["items"][0]["subject_sign"] == 4
+
+
+@pytest.mark.parametrize(("item", "problem"), [
+    ({"subject_sign": 33}, "give the item's marking_code"),
+    ({"subject_sign": 4, "marking_code": MARKING_CODE}, "marked goods with its code"),
+    ({"subject_sign": 28}, "not a subject of settlement"),
+    ({"marking_code": MARKING_CODE, "quantity": 2}, "one unit"),
+])
+def test_a_subject_sign_that_does_not_fit_the_item_is_refused_naming_it(
+        kkt_adapter_app: InProcessKktAdapter, item: dict, problem: str) -> None:
+    body = kkt_adapter_app.receipts([{**kkt_adapter_app.receipts.item(), **item}])
+    response = kkt_adapter_app.post_receipt(body)
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] in ("items[0].subject_sign", "items[0].quantity") and problem in error["problem"]
+    assert kkt_adapter_app.accepted() == 0
 
 
 def test_an_advance_then_the_final_receipt_reach_the_ofd_with_their_signs(

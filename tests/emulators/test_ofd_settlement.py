@@ -79,6 +79,18 @@ def test_a_marking_code_on_goods_not_signed_marked_is_rejected(ofd_client: httpx
     assert (body["status"], body["field"]) == ("rejected", "items[0].subject_sign")
 
 
+def test_a_service_is_accepted_and_marked_goods_without_their_code_are_rejected(ofd_client: httpx.Client,
+                                                                               make_receipt) -> None:
+    service = final_receipt(make_receipt, cash=1200000, electronic=0)
+    service["items"][0]["subject_sign"] = 4
+    assert ofd_client.post("/ofd/v1/receipts", json=service).status_code == 200
+    uncoded = final_receipt(make_receipt, cash=1200000, electronic=0)
+    uncoded["items"][0]["subject_sign"] = 33
+    body = ofd_client.post("/ofd/v1/receipts", json=uncoded).json()
+    assert (body["status"], body["field"]) == ("rejected", "items[0].subject_sign")
+    assert "marking_code" in body["message"]
+
+
 @pytest.fixture
 def z_report_after_an_advance_and_its_pickup() -> dict[str, Any]:
     """The fiscal drive's own Z report of a shift with an advance (3) and the final receipt counting it (1215)."""

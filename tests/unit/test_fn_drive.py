@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ import pytest
 from fiscal.fn import (
     CLOSE_FN,
     CLOSE_SHIFT,
+    CORRECTION,
     OPEN_SHIFT,
     RECEIPT,
     REGISTRATION,
@@ -22,6 +23,7 @@ from fiscal.fn import (
     DuplicateExtId,
     FiscalDrive,
     FnConfig,
+    FnCorrection,
     FnItem,
     FnReceipt,
     FnRefusal,
@@ -382,3 +384,103 @@ def test_a_drive_is_configured_with_valid_requisites() -> None:
         FnConfig(fn_serial=SERIAL, kkt_reg_number="1", user_inn="7700000001")
     with pytest.raises(ValueError, match="fn_serial"):
         FnConfig(fn_serial="123", kkt_reg_number="1")
+
+
+# -- corrections, cash, and documents found again by the caller's id ----------------------------------------
+
+
+def by_order(sale: FnReceipt = SALE, order: str | None = "ЕД-42/17") -> FnCorrection:
+    return FnCorrection(sale, correction_type=1, basis_date=date(2026, 11, 20), order_number=order)
+
+
+def test_a_correction_receipt_is_numbered_in_the_shift_and_carries_its_basis(fn: Fn) -> None:
+    fn.sell(SALE, "s1")
+    correction = fn.correct(by_order(receipt((150000, "10"))), "c1")
+
+    assert (correction.doc_type, correction.fd) == (CORRECTION, 4)
+    tags = correction.tags
+    assert (tags["receipt_number"], tags["operation"], tags["total"]) == (2, 1, 150000)
+    assert tags["correction_type"] == 1
+    assert tags["correction_basis"] == {"date": "2026-11-20", "order_number": "ЕД-42/17"}
+    assert tags["vat_sums"] == {"10": vat_sum("10", 150000)} and tags["items"][0]["vat_sum"] == 13636
+    assert correction.qr.endswith(f"&i=4&fp={correction.fiscal_sign}&n=1")
+    assert fn.find("c1").tags == tags
+
+
+def test_a_correction_on_own_initiative_needs_no_order_and_counts_in_the_z_report(fn: Fn) -> None:
+    fn.sell(SALE, "s1")
+    fn.correct(FnCorrection(receipt((1000, "22"), operation=2), correction_type=0, basis_date=date(2026, 11, 21)))
+    totals = fn.close_shift().tags["shift_totals"]
+    assert totals["sale"] == {"count": 1, "total": 500000, "cash": 500000, "electronic": 0,
+                              "by_rate": {"22": {"sum": 500000, "vat": vat_sum("22", 500000)}}}
+    assert totals["sale_refund"]["count"] == 1 and totals["sale_refund"]["corrections"] == 1
+    assert totals["sale_refund"]["total"] == 1000
+
+
+def test_a_correction_is_refused_without_its_order_number_or_dated_after_today(fn: Fn) -> None:
+    refused("correction_invalid", 0x33, lambda: fn.correct(by_order(order=None)))
+    refused("correction_invalid", 0x33,
+            lambda: fn.correct(FnCorrection(SALE, correction_type=0, basis_date=date(2026, 11, 22))))
+    refused("correction_invalid", 0x33,
+            lambda: fn.correct(FnCorrection(SALE, correction_type=2, basis_date=date(2026, 11, 20))))
+    assert fn.fds() == [1]
+
+
+def test_a_shift_past_24_hours_refuses_corrections_too(fn: Fn, clock: Clock) -> None:
+    fn.open_shift()
+    clock.advance(hours=24)
+    refused("shift_expired", 0x16, lambda: fn.correct(by_order()))
+
+
+def test_cash_in_and_out_move_the_drawer_with_the_cash_sales_and_take_no_fd(fn: Fn) -> None:
+    fn.open_shift()
+    put = fn.cash("in", 100000, Cashier("Иванова"), ext_id="in1")
+    fn.sell(receipt((50000, "22")), "s1")  # cash
+    fn.sell(receipt((30000, "22"), cash=False), "s2")  # card: not in the drawer
+    fn.sell(receipt((20000, "22"), operation=2), "r1")  # a cash refund leaves the drawer
+    taken = fn.cash("out", 60000, ext_id="out1")
+
+    assert (put.cash_in_drawer, taken.cash_in_drawer) == (100000, 70000)
+    assert fn.fds() == [1, 2, 3, 4, 5]  # three receipts and the shift: cash operations are not fiscal documents
+    assert fn.find_cash("in1") == put and fn.find_cash("unknown") is None
+    x = fn.x_report()
+    assert (x["cash_in"], x["cash_out"], x["cash_in_drawer"]) == (100000, 60000, 70000)
+    z = fn.close_shift().tags
+    assert (z["cash_in"], z["cash_in_count"], z["cash_out"], z["cash_out_count"], z["cash_in_drawer"]) == (
+        100000, 1, 60000, 1, 70000)
+    assert fn.status()["cash_in_drawer"] == 70000  # the drawer is kept across shifts
+
+
+def test_taking_out_more_cash_than_the_drawer_holds_is_refused(fn: Fn) -> None:
+    fn.cash("in", 1000)
+    refused("insufficient_cash", 0x46, lambda: fn.cash("out", 1001))
+    refused("cash_amount_invalid", 0x33, lambda: fn.cash("in", 0))
+    assert fn.status()["cash_in_drawer"] == 1000
+
+
+def test_cash_in_a_shift_past_24_hours_is_refused(fn: Fn, clock: Clock) -> None:
+    fn.cash("in", 1000)  # opens the shift, as a sale would
+    clock.advance(hours=25)
+    refused("shift_expired", 0x16, lambda: fn.cash("in", 1000))
+
+
+def test_shift_documents_and_state_reports_are_found_by_the_callers_id_and_never_signed_twice(fn: Fn) -> None:
+    opened = fn.open_shift(ext_id="op-open")
+    report = fn.state_report(ext_id="op-state")
+    closed = fn.close_shift(ext_id="op-close")
+    for ext_id, document in (("op-open", opened), ("op-state", report), ("op-close", closed)):
+        found = fn.find(ext_id)
+        assert (found.fd, found.doc_type, found.tags) == (document.fd, document.doc_type, document.tags)
+    with pytest.raises(DuplicateExtId):
+        fn.open_shift(ext_id="op-open")
+    fn.cash("in", 100, ext_id="c")
+    with pytest.raises(DuplicateExtId):
+        fn.cash("in", 100, ext_id="c")
+    assert fn.status()["cash_in_drawer"] == 100  # one cash operation, though asked twice
+
+
+def test_any_document_can_be_read_back_from_the_archive_by_its_number(fn: Fn) -> None:
+    sold = fn.sell(SALE, "s1")
+    assert fn.document(sold.fd).tags == sold.tags
+    assert fn.document(1).doc_type == REGISTRATION
+    assert fn.document(99) is None
