@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import Annotated
+import signal
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -108,3 +114,69 @@ def netfault(
         )
         serve(create_admin_app(proxy, bind_host=host, allowed_hosts=allowed_host or ()), host=host, port=admin_port,
               log_level=log_level, http=header_limits(max_header_bytes, max_header_count))
+
+
+def _shtrih_register(state_dir: Path, print_delay: float) -> Any:
+    """The Shtrih-M register model on the fiscal drive of `state_dir`."""
+    from emulators.shtrih.register import ShtrihRegister
+
+    return ShtrihRegister(state_dir=state_dir, print_delay=print_delay)
+
+
+def _factory_at(spec: str) -> Callable[..., Any]:
+    module, _, name = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise typer.BadParameter(f"expected MODULE:CALLABLE, could not load {spec!r}: {exc}") from None
+
+
+@app.command("shtrih")
+def shtrih(
+    link: Annotated[Path | None, typer.Option(help="Create a symlink to the pty's device here (an old symlink "
+                                                   "is replaced).")] = None,
+    tcp_port: int | None = typer.Option(None, min=0, max=65535, help="Serve the frames on TCP too (0 = a free port)."),
+    state_dir: Annotated[Path | None, typer.Option(help="Keeps the fiscal drive between runs (default: a temporary "
+                                                        "folder, gone at exit).")] = None,
+    baud: int = typer.Option(115200, min=0, help="Line speed of the bytes the device sends; 0 = as fast as the pty."),
+    print_delay: float = typer.Option(0.0, min=0, max=600, help="Seconds the register takes to print a document."),
+    admin_port: int = typer.Option(0, min=0, max=65535, help="Port of the HTTP admin API (0 = a free port)."),
+    host: str = typer.Option("127.0.0.1", help=HOST_HELP + " Used for TCP and the admin API."),
+    allowed_host: Annotated[list[str] | None, typer.Option(help=ALLOWED_HOST_HELP)] = None,
+    register: str | None = typer.Option(None, hidden=True, help="MODULE:CALLABLE building another register."),
+) -> None:
+    """A Shtrih-M register (protocol v1) on a pseudo-terminal, and on TCP if asked.
+
+    Prints one line saying where it listens; SIGTERM or Ctrl-C stop it and remove the symlink.
+
+    Admin API: GET /device; POST /power/off, /power/on, /paper/out, /paper/in,
+    /faults/drop and /faults/corrupt {"count": N, "after": M},
+    /faults/late-ack {"delay": S, "count": N}, /faults/missing-ack {"count": N},
+    /faults/slow-line {"baud": N or null}, /faults/clear.
+    """
+    from emulators.shtrih.handle import ShtrihEmulator
+
+    factory = _factory_at(register) if register else _shtrih_register
+    with tempfile.TemporaryDirectory(prefix="shtrih-state-") as temporary:
+        folder = state_dir or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        emulator = ShtrihEmulator(lambda: factory(state_dir=folder, print_delay=print_delay), link=link, host=host,
+                                  tcp_port=tcp_port, baud=baud, admin_port=admin_port,
+                                  allowed_hosts=allowed_host or ())
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        try:
+            emulator.start()
+        except FileExistsError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--link") from None
+        try:
+            where = [f"pty {emulator.pty_path}", f"link {emulator.link_path}"]
+            if emulator.tcp_port is not None:
+                where.append(f"tcp {host}:{emulator.tcp_port}")
+            typer.echo(f"shtrih: {', '.join(where)}, admin {emulator.admin_url}, baud {baud or 'pty speed'}",
+                       err=True)
+            while not stop.wait(1.0):
+                pass
+        finally:
+            emulator.stop()

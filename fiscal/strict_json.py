@@ -17,7 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .numbers import NumberRefused, bounded_int, check_number
+from .numbers import MAX_DIGITS, NumberRefused, bounded_int, check_number
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -61,7 +61,14 @@ def _constant(name: str) -> Any:
     raise JsonRefused(f"{name} is not a JSON number")
 
 
+_SHORT_INTEGER = MAX_DIGITS  # characters, a sign included: never more digits than the bound
+_SHORT_REAL = MAX_DIGITS  # a JSON real without an exponent: digits, a point and perhaps a sign
+
+
 def _integer(text: str) -> int:
+    # The scanner hands over only JSON integer literals (-?digits): a short one is within the bounds as it is.
+    if len(text) <= _SHORT_INTEGER:
+        return int(text)
     try:
         return bounded_int(text)
     except NumberRefused as exc:
@@ -75,6 +82,8 @@ def loads(raw: bytes | str, *, parse_float: Callable[[str], Any] = Decimal) -> A
         raise JsonRefused("starts with a byte order mark; send UTF-8 without a BOM")
 
     def real(literal: str) -> Any:
+        if len(literal) <= _SHORT_REAL and "e" not in literal and "E" not in literal:  # fewer digits than the bound
+            return parse_float(literal)
         try:
             return parse_float(check_number(literal))
         except NumberRefused as exc:

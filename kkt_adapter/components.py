@@ -49,9 +49,14 @@ def mock_fn(settings: Settings, clock: Callable[[], datetime] | None = None) -> 
 
 def build_driver(settings: Settings) -> KktDriver:
     if settings.kkt_mode == "real":
-        raise ConfigurationError(
-            "KKT_MODE: 'real' needs the serial register driver, which this version does not have yet; "
-            "use KKT_MODE=mock"
+        from .drivers.shtrih import ShtrihDriver  # pyserial is loaded only for a real register
+
+        assert settings.kkt_device is not None  # the settings refuse real mode without it
+        return ShtrihDriver(
+            settings.kkt_device, journal_path=settings.device_journal_path, baudrate=settings.kkt_baudrate,
+            operator_password=settings.kkt_operator_password, admin_password=settings.kkt_admin_password,
+            timeout=settings.kkt_device_timeout, auto_open_shift=settings.kkt_auto_open_shift,
+            vat_tags=tag_table(settings.vat_tag_overrides),
         )
     drive = mock_fn(settings)
     return MockKkt(

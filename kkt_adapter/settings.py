@@ -24,6 +24,7 @@ from fiscal.vat import VAT_CODE_NAMES
 from .vat import parse_rate
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+BAUDRATES = (2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
 
 class Settings(BaseSettings):
@@ -113,6 +114,18 @@ class Settings(BaseSettings):
     fn_storage_limit: int = Field(250_000, ge=1, description="Unacknowledged documents the FN holds before it blocks.")
     vat_tag_overrides: dict[str, int] = Field(default_factory=dict, description="JSON: rate → tag 1199.")
 
+    kkt_device: str | None = Field(
+        None, min_length=1, description="KKT_MODE=real: the register's port, a device path (/dev/ttyUSB0) or a "
+        "pyserial URL (socket://127.0.0.1:7778 for a network model or the emulator's TCP port).")
+    kkt_baudrate: int = Field(115200, description="KKT_MODE=real: the serial line's speed.")
+    kkt_operator_password: int = Field(1, ge=1, le=30, description="KKT_MODE=real: the cashier's password (1-28; "
+                                       "29 or 30 for an administrator).")
+    kkt_admin_password: int = Field(30, ge=29, le=30, description="KKT_MODE=real: the administrator's password, "
+                                    "for reports and the FN's queries.")
+    kkt_device_timeout: float = Field(5.0, gt=0, le=120, description="KKT_MODE=real: seconds a device may take "
+                                      "to answer a command it has accepted (a device that accepts nothing is "
+                                      "declared unavailable after about 3 s of unanswered ENQs).")
+
     @field_validator("odoo_api_url", "redis_url", "kkt_api_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -177,10 +190,24 @@ class Settings(BaseSettings):
                                  f"({', '.join(map(str, known))}): every receipt at that rate would be rejected")
         return value
 
+    @field_validator("kkt_baudrate")
+    @classmethod
+    def _standard_baudrate(cls, value: int) -> int:
+        if value not in BAUDRATES:
+            raise ValueError(f"a line speed a Shtrih register takes: {', '.join(map(str, BAUDRATES))}")
+        return value
+
     @model_validator(mode="after")
     def _delay_range(self) -> Settings:
         if self.kkt_print_delay_min_ms > self.kkt_print_delay_max_ms:
             raise ValueError("KKT_PRINT_DELAY_MIN_MS must not exceed KKT_PRINT_DELAY_MAX_MS")
+        return self
+
+    @model_validator(mode="after")
+    def _device_for_real(self) -> Settings:
+        if self.kkt_mode == "real" and self.kkt_device is None:
+            raise ValueError("KKT_DEVICE: KKT_MODE=real needs the register's port (/dev/ttyUSB0, a pty path, or "
+                             "socket://host:port)")
         return self
 
     @property
@@ -200,6 +227,11 @@ class Settings(BaseSettings):
     @property
     def fn_state_path(self) -> Path:
         return self.kkt_state_path or self.buffer_db_path.with_name("mock_kkt.db")
+
+    @property
+    def device_journal_path(self) -> Path:
+        """KKT_MODE=real: the driver's journal of what it asked the device to sign, beside the buffer."""
+        return self.buffer_db_path.with_name("kkt_journal.db")
 
     def fn_config(self, fn_serial: str) -> FnConfig:
         """The mock register's FN: `fn_serial` is used if the FN is new (a registered one keeps its own)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -32,9 +33,24 @@ def adapter(
 
 ServiceNames = Annotated[
     list[str] | None,
-    typer.Argument(help="Services: redis, postgresql, ofd, odoo-api, adapter, odoo (default: the whole stack)",
-                   show_default=False),
+    typer.Argument(help="Services: redis, postgresql, ofd, odoo-api, register, adapter, odoo (default: the whole "
+                        "stack)", show_default=False),
 ]
+
+
+class Register(StrEnum):
+    mock = "mock"
+    serial = "serial"
+
+
+KKT_HELP = (
+    "The adapter's register. serial: start the Shtrih-M register emulator (service `register`: a pty linked "
+    "at data/kkt, TCP on KKT_REGISTER_PORT) and point the adapter at it (KKT_MODE=real, KKT_DEVICE=its pty, "
+    "or its socket:// URL if KKT_DEVICE says so). mock: the adapter's own emulated register. Default: from "
+    ".env: KKT_MODE=real with KKT_DEVICE unset or naming the emulator is serial; with another KKT_DEVICE "
+    "(/dev/ttyUSB0) the adapter uses that device and no emulator starts. A stack whose register emulator "
+    "runs keeps using it (`restart adapter`)."
+)
 
 
 @app.command()
@@ -42,11 +58,13 @@ def up(
     services: ServiceNames = None,
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Leave the services running and exit")] = False,
     with_postgres: Annotated[bool, typer.Option(help="Also start PostgreSQL (always on when Odoo is)")] = False,
+    kkt: Annotated[Register | None, typer.Option(help=KKT_HELP, show_default=False)] = None,
 ) -> None:
     """Start the development stack (Redis, emulators, adapter; PostgreSQL and Odoo when asked or installed)."""
     from opticserp_tools import devstack
 
-    raise typer.Exit(devstack.up(services or [], detach=detach, with_postgres=with_postgres))
+    raise typer.Exit(devstack.up(services or [], detach=detach, with_postgres=with_postgres,
+                                 kkt=kkt.value if kkt is not None else None))
 
 
 @app.command()

@@ -43,6 +43,7 @@ class AdapterHelpers:
     client: httpx.Client
     buffer_path: Path
     receipts: ReceiptFactory
+    register_device: Any = None  # the serial register it is pointed at (KKT_MODE=real), if any
 
     def post_receipt(self, body: dict[str, Any] | None = None, key: str | None = None,
                      **kwargs: Any) -> httpx.Response:
@@ -156,6 +157,8 @@ class KktAdapter(AdapterHelpers):
         return self._process.returncode
 
     def start(self) -> KktAdapter:
+        if self.register_device is not None:
+            self.register_device.follow(self.config)
         self._process.start()
         return self
 
@@ -191,7 +194,10 @@ class KktAdapter(AdapterHelpers):
 
     @property
     def fiscal_drive_path(self) -> Path:
-        """The mock register's fiscal drive (its own SQLite file beside the buffer, unless KKT_STATE_PATH says)."""
+        """The register's fiscal drive: the mock register's own SQLite file beside the buffer (unless
+        KKT_STATE_PATH says), or the serial register emulator's."""
+        if self.register_device is not None:
+            return self.register_device.fiscal_drive_path
         path = self.config.fn_state_path
         return path if path.is_absolute() else self.workdir / path
 

@@ -66,6 +66,8 @@ class InProcessKktAdapter(AdapterHelpers):
         if self._server is not None:
             return self
         self.config = load_settings(None, **self.settings)
+        if self.register_device is not None:
+            self.register_device.follow(self.config)
         app = create_app(self.config, driver=self.driver, wall_ms=lambda: self.wall_ms(), wall=lambda: self.wall(),
                          monotonic=lambda: self.monotonic())
         http = header_limited_protocol(self.config.max_header_bytes, self.config.max_header_count)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 BACKENDS = ("auto", "local", "docker", "external")
+REGISTERS = ("mock", "serial")
 
 _HELP = {
     "backend": "where Redis and PostgreSQL come from: auto (external if URLs are given, else local processes, "
@@ -27,7 +28,10 @@ _HELP = {
     "startup_timeout": "seconds a server may take to become ready. Default: 30",
     "cache_dir": "where initdb'd PostgreSQL clusters are cached between sessions "
     "(default: $XDG_CACHE_HOME/opticserp or ~/.cache/opticserp)",
+    "kkt": "the register every adapter fixture uses: mock (the in-process register, default) or serial (the "
+    "Shtrih-M emulator on a pseudo-terminal, `kkt_register_device`, through the adapter's real driver)",
 }
+_CHOICES = {"backend": BACKENDS, "kkt": REGISTERS}
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Settings:
     postgresql_run_as: str = ""
     startup_timeout: float = 30.0
     cache_dir: Path = Path()
+    kkt: str = "mock"
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -51,8 +56,12 @@ class Settings:
             raise pytest.UsageError(
                 f"opticserp_backend = {backend!r}: expected one of {', '.join(BACKENDS)}"
             )
+        kkt = raw["kkt"] or "mock"
+        if kkt not in REGISTERS:
+            raise pytest.UsageError(f"opticserp_kkt = {kkt!r}: expected one of {', '.join(REGISTERS)}")
         return cls(
             backend=backend,
+            kkt=kkt,
             redis_url=raw["redis_url"],
             postgresql_url=raw["postgresql_url"],
             redis_exec=raw["redis_exec"],
@@ -88,10 +97,10 @@ def _default_cache_dir() -> Path:
 
 
 def register_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup("opticserp", "OpticsERP services (Redis, PostgreSQL)")
+    group = parser.getgroup("opticserp", "OpticsERP services (Redis, PostgreSQL) and the register")
     for name, help_text in _HELP.items():
         flag = "--opticserp-" + name.replace("_", "-")
-        kwargs: dict[str, object] = {"choices": BACKENDS} if name == "backend" else {}
+        kwargs: dict[str, object] = {"choices": _CHOICES[name]} if name in _CHOICES else {}
         group.addoption(flag, dest=f"opticserp_{name}", default=None, help=help_text, **kwargs)  # type: ignore[arg-type]
         parser.addini(f"opticserp_{name}", help=help_text, default="")
 

@@ -16,6 +16,7 @@ from kkt_adapter import __version__
 from pytest_opticserp import _injections, _lifecycle, factories, register_state
 from pytest_opticserp.backends import SERVICES, header_line
 from pytest_opticserp.config import register_options, settings_for
+from pytest_opticserp.factories import register_device
 from pytest_opticserp.factories.adapter import ADAPTERS, MARKERS_APPLIED
 from pytest_opticserp.factories.adapter import MARKER as ADAPTER_MARKER
 from pytest_opticserp.receipts import ReceiptFactory
@@ -45,6 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line("markers", _injections.MARKER_DESCRIPTION)
     config.addinivalue_line("markers", register_state.MARKER_DESCRIPTION)
+    config.addinivalue_line("markers", register_device.MARKER_HELP)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -52,7 +54,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = settings_for(config)
     services = ", ".join(header_line(service, settings) for service in SERVICES)
     return [f"opticserp: plugin {__version__} (services are checked, and their versions shown, when they start)",
-            f"opticserp: {services}"]
+            f"opticserp: {services}; register: {settings.kkt}"]
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -100,6 +102,7 @@ odoo_api_emulator = factories.odoo_api("opticserp_odoo_api_server")
 ofd_network = factories.fault_proxy("ofd_emulator")
 kkt_adapter = factories.kkt_adapter()
 kkt_adapter_app = factories.kkt_adapter_app()
+kkt_register_device = factories.kkt_register_device()
 opticserp_scenario = factories.scenario("kkt_adapter")
 
 

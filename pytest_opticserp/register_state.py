@@ -1,4 +1,4 @@
-"""`@pytest.mark.kkt_register(...)`: the mock register found in a given state when the adapter starts.
+"""`@pytest.mark.kkt_register(...)`: the register (mock or serial) found in a given state when the adapter starts.
 
     @pytest.mark.kkt_register(shift_opened_hours_ago=25)      # sales refused: shift_expired (FN 0x16)
     @pytest.mark.kkt_register(oldest_unsent_days=31)          # everything refused: fn_offline_limit (FN 0x15)
@@ -184,11 +184,16 @@ class _Adapter(Protocol):
 
 def apply_register_marker(item: pytest.Item, adapter: _Adapter) -> None:
     """For an adapter fixture, before its adapter starts: write the test's `kkt_register` state into its drive file
-    (`KKT_STATE_PATH`, relative to the adapter's working directory, or `mock_kkt.db` beside the buffer)."""
+    (`KKT_STATE_PATH`, relative to the adapter's working directory, or `mock_kkt.db` beside the buffer; the
+    serial register's `fn.db` when the adapter is pointed at one)."""
     state = RegisterState.for_item(item)
     if state is None:
         return
     settings = adapter.config  # read only now: a test of settings the adapter refuses has no marker
-    path = settings.fn_state_path
-    state.write(settings, path if path.is_absolute() else adapter.workdir / path)
+    device = getattr(adapter, "register_device", None)
+    if device is not None:  # the serial register's drive, written before the device first opens it
+        state.write(settings, device.fiscal_drive_path)
+    else:
+        path = settings.fn_state_path
+        state.write(settings, path if path.is_absolute() else adapter.workdir / path)
     item.stash[REGISTER_APPLIED] = True

@@ -12,7 +12,45 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from emulators.ofd.state import UnknownFn
 from pytest_opticserp import KktAdapter, eventually
+from pytest_opticserp.factories.adapter import ADAPTERS
+
+_PASSED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    if report.when == "call":
+        item.stash[_PASSED] = report.passed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _fd_sequence_gap_free_at_the_ofd(request: pytest.FixtureRequest):
+    """After every scenario that passed: each FN's documents at the OFD run from FD 1 with no gap, except numbers
+    the adapter holds in its DLQ (a document the OFD rejected, there for a person to look at)."""
+    # Taken now, so it is still there after the test's adapters have stopped (they are torn down first).
+    ofd = request.getfixturevalue("ofd_emulator") if "ofd_emulator" in request.fixturenames else None
+    yield
+    if ofd is None or not request.node.stash.get(_PASSED, False):
+        return
+    for adapter in request.node.stash.get(ADAPTERS, {}).values():
+        if not adapter.fiscal_drive_path.exists():
+            continue
+        try:
+            sequence = ofd.fn_sequence(fn_serial_of(adapter))
+        except UnknownFn:  # nothing of this FN reached the OFD (an outage to the end)
+            continue
+        parked = {fd for (fd,) in adapter.query(
+            "SELECT fiscal_doc_number FROM receipts WHERE status = 'dlq' UNION "
+            "SELECT fiscal_doc_number FROM fn_documents WHERE status = 'dlq'")}
+        gaps = set(range(1, sequence.first_fd)) | set(sequence.missing)
+        unexplained = sorted(gaps - parked)
+        assert not unexplained and sequence.missing_count == len(sequence.missing), (
+            f"{request.node.name}: the OFD's sequence of FN {sequence.fn_serial} has gaps the DLQ does not explain: "
+            f"{unexplained} (first FD {sequence.first_fd}, {sequence.missing_count} missing)")
 
 
 @pytest.fixture
@@ -110,3 +148,9 @@ def assert_every_document_at_ofd(ofd_emulator, adapter) -> None:
                           f"FD {last} of FN {fn_serial} at the OFD", lambda: ofd_emulator.fn_sequence(fn_serial))
     assert (sequence.first_fd, sequence.missing) == (1, []), f"the OFD's sequence has gaps: {sequence}"
     assert sequence.received == last
+
+
+def shift_expired_code(adapter) -> int:
+    """The device code of `shift_expired`: 0x16 from the mock register's FN; 0x4E from a Shtrih register, which
+    refuses a sale in a shift over 24 hours itself, before its FN is asked."""
+    return 0x4E if adapter.register_device is not None else 0x16

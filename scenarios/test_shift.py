@@ -15,6 +15,7 @@ from scenarios.conftest import (
     assert_gap_free,
     delivered_fiscal_numbers,
     fn_documents,
+    shift_expired_code,
     shift_totals,
 )
 
@@ -94,12 +95,13 @@ def test_a_shift_past_24_hours_refuses_sales_until_the_z_report_and_the_next_shi
 
     assert sold.status_code == 200 and sold.json()["fiscal"]["receipt_number"] == 1
     assert refused.status_code == 409
-    assert (refused.json()["error"], refused.json()["device_code"]) == ("shift_expired", 0x16)
+    code = shift_expired_code(kkt_adapter)
+    assert (refused.json()["error"], refused.json()["device_code"]) == ("shift_expired", code)
     assert "close it (Z report)" in refused.json()["message"]
     assert (reopened.status_code, reopened.json()["error"]) == (409, "shift_already_open")
     assert state["shift_open"] is True and state["shift_expired"] is True
     assert health["status"] == "degraded"
-    assert any("shift_expired" in problem and "0x16" in problem for problem in health["problems"])
+    assert any("shift_expired" in problem and f"0x{code:02X}" in problem for problem in health["problems"])
     assert health["kkt"]["blocked"]["code"] == "shift_expired"
     assert closed.status_code == 200, closed.text
     assert closed.json()["document"]["shift_totals"] == shift_totals([body])

@@ -17,7 +17,7 @@ import hmac
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,8 +110,8 @@ class OfdState:
             return generation != self._generation
 
     def _bump(self, **delta: int) -> None:
-        current = asdict(self._counters)
-        self._counters = OfdCounters(**{k: v + delta.get(k, 0) for k, v in current.items()})
+        counters = self._counters  # frozen: readers keep the snapshot they took
+        self._counters = replace(counters, **{name: getattr(counters, name) + n for name, n in delta.items()})
         self._changed.notify_all()
 
     def note_call(self) -> int:

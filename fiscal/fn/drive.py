@@ -250,6 +250,15 @@ class FiscalDrive:
                            {**self._common_tags(op, doc_type, n, when, sign), **json.loads(payload)})
                 for n, doc_type, when, sign, payload in rows]
 
+    def is_acknowledged(self, conn: sqlite3.Connection, fd: int) -> bool:
+        """Whether the OFD has confirmed document `fd` (False for an unknown one), as a register reports it."""
+        row = conn.execute("SELECT acknowledged_at IS NOT NULL FROM documents WHERE fd = ?", (fd,)).fetchone()
+        return bool(row and row[0])
+
+    def cash_operation_count(self, conn: sqlite3.Connection) -> int:
+        """Cash operations recorded in all (a register numbers its non-fiscal documents with them)."""
+        return int(conn.execute("SELECT COUNT(*) FROM cash_operations").fetchone()[0])
+
     def acknowledge(self, conn: sqlite3.Connection, fd: int, operator_sign: str | None = None) -> bool:
         """The OFD confirmed document `fd`: it no longer counts as unsent. False if it was already, or unknown."""
         changed = conn.execute(

@@ -74,6 +74,7 @@ REFUSAL_STATUS = {
     "fn_storage_full": 503,
     "fn_closed": 503,
     "fn_clock_before_last_document": 503,
+    "paper_out": 503,
 }
 
 

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from fiscal.fn import (
-    CORRECTION,
     RECEIPT,
     Cashier,
     CashOperation,
@@ -38,6 +37,7 @@ from fiscal.fn import (
 from ..correction import CorrectionRequest
 from ..receipt import FiscalRequest
 from ..sqlite import SqliteWorker
+from .answers import fiscal_data, register_document
 from .base import FiscalData, KktError, RegisterDocument
 
 
@@ -57,38 +57,6 @@ def _as_kkt_error() -> Iterator[None]:
         yield
     except FnRefusal as refusal:
         raise KktError(refusal.code, refusal.message, refusal.device_code) from None
-
-
-def fiscal_data(document: FnDocument) -> FiscalData:
-    """What the POS and the buffer get for a receipt the FN signed."""
-    tags = document.tags
-    return FiscalData(
-        fn_serial=tags["fn_serial"],
-        kkt_reg_number=tags["kkt_reg_number"],
-        fiscal_doc_number=document.fd,
-        fiscal_sign=document.fiscal_sign,
-        shift_number=tags["shift_number"],
-        receipt_number=tags["receipt_number"],
-        datetime=tags["datetime"],
-        operation=tags["operation"],
-        total=tags["total"],
-        qr=document.qr,
-        ffd_version=tags.get("ffd_version", 4),
-    )
-
-
-def register_document(document: FnDocument) -> RegisterDocument:
-    common = ("fn_serial", "fiscal_doc_number", "fiscal_sign", "doc_type", "shift_number", "datetime")
-    qr = {"qr": document.qr} if document.doc_type == CORRECTION else {}  # printed on a correction as on a receipt
-    return RegisterDocument(
-        fn_serial=document.tags["fn_serial"],
-        fiscal_doc_number=document.fd,
-        fiscal_sign=document.fiscal_sign,
-        doc_type=document.doc_type,
-        shift_number=document.tags["shift_number"],
-        datetime=document.datetime.isoformat(),
-        fields={**{k: v for k, v in document.tags.items() if k not in common}, **qr},
-    )
 
 
 def fn_correction(request: CorrectionRequest) -> FnCorrection:

@@ -16,9 +16,9 @@ import shlex
 import shutil
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError
@@ -35,6 +35,8 @@ RUN_DIR = ".opticserp"
 LOOPBACK = "127.0.0.1"
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 EMULATOR_LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+# The adapter's register: its own emulated one, the stack's serial register emulator, or a device of the user's.
+KktChoice = Literal["mock", "serial", "device"]
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -75,6 +77,14 @@ class StackSettings(BaseSettings):
     odoo_workers: Count = Field(0, description="Odoo's workers (0: threaded, auto-reload with --dev)")
     odoo_dev_mode: str = Field("", description="Odoo's --dev features (all, reload, qweb, xml, ...)")
     odoo_log_level: str = Field("info", description="Odoo's log level")
+    kkt_mode: str = Field("mock", description="the adapter's register: mock, or real (a serial register)")
+    kkt_device: str = Field("", description="KKT_MODE=real: the register's port; unset, the stack's emulator")
+    kkt_baudrate: Count = Field(115200, description="the line speed the register emulator emulates")
+    kkt_register_port: Port = Field(7778, description="the register emulator's TCP port")
+    kkt_register_admin_port: Port = Field(7779, description="the register emulator's admin API port")
+    kkt_print_delay_min_ms: Count = Field(200, description="the register's print time, shortest")
+    kkt_print_delay_max_ms: Count = Field(500, description="the register's print time, longest")
+    kkt_timezone: str = Field("Europe/Moscow", description="the register's local time zone")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -135,10 +145,55 @@ class StackConfig:
     emulator_log_level: str
     odoo: OdooInstall | None
     odoo_missing: str
+    kkt: KktChoice
+    register_port: int
+    register_admin_port: int
+    register_baud: int
+    register_print_delay: float
+    register_timezone: str
 
     @property
     def logs_dir(self) -> Path:
         return self.run_dir / "logs"
+
+    @property
+    def register_link(self) -> Path:
+        """The register emulator's pty, under a stable name: the adapter's KKT_DEVICE in the `serial` stack."""
+        return self.root / "data" / "kkt"
+
+    @property
+    def register_state_dir(self) -> Path:
+        """The register emulator's fiscal drive (fn.db), kept between runs as the mock register's is."""
+        return self.root / "data" / "register"
+
+    @property
+    def register_url(self) -> str:
+        return f"socket://{LOOPBACK}:{self.register_port}"
+
+    def with_kkt(self, kkt: KktChoice) -> StackConfig:
+        return replace(self, kkt=kkt)
+
+    def names_register(self, device: str) -> bool:
+        """Whether KKT_DEVICE `device` is the register emulator's pty link or its socket:// URL."""
+        device = device.strip()
+        if device.startswith("socket://"):
+            try:
+                parts = urlsplit(device)
+                return parts.hostname in LOOPBACK_NAMES and parts.port == self.register_port
+            except ValueError:
+                return False
+        return bool(device) and os.path.normpath(self.root / device) == str(self.register_link)
+
+    def adapter_register_variables(self) -> dict[str, str]:
+        """What the adapter's environment gets so that it uses the register chosen for this stack: in the
+        `serial` stack the emulator's pty, unless KKT_DEVICE already names the emulator (its socket:// URL)."""
+        if self.kkt == "serial":
+            configured = self.environ.get("KKT_DEVICE", "")
+            device = configured.strip() if self.names_register(configured) else str(self.register_link)
+            return {"KKT_MODE": "real", "KKT_DEVICE": device}
+        if self.kkt == "mock":
+            return {"KKT_MODE": "mock"}
+        return {}
 
     @property
     def addons_dir(self) -> Path:
@@ -211,9 +266,25 @@ def _build(root: Path, env_files: tuple[Path, ...], env: dict[str, str]) -> Stac
         emulator_log_level=level if level in EMULATOR_LOG_LEVELS else "info",
         odoo=odoo,
         odoo_missing=odoo_missing,
+        kkt="mock",
+        register_port=settings.kkt_register_port,
+        register_admin_port=settings.kkt_register_admin_port,
+        register_baud=settings.kkt_baudrate,
+        register_print_delay=(settings.kkt_print_delay_min_ms + settings.kkt_print_delay_max_ms) / 2000,
+        register_timezone=settings.kkt_timezone,
     )
+    config = config.with_kkt(_configured_kkt(config, settings))
     _check_distinct_ports(config)
     return config
+
+
+def _configured_kkt(config: StackConfig, settings: StackSettings) -> KktChoice:
+    """KKT_MODE=real means the stack's register emulator when KKT_DEVICE is unset or is one of its own
+    addresses (the pty link, or its socket:// URL); any other KKT_DEVICE is a device of the user's."""
+    if settings.kkt_mode.strip().lower() != "real":
+        return "mock"
+    device = settings.kkt_device.strip()
+    return "serial" if not device or config.names_register(device) else "device"
 
 
 def _names(field: str) -> tuple[str, ...]:
@@ -248,7 +319,9 @@ def _check_distinct_ports(config: StackConfig) -> None:
     taken: dict[int, str] = {}
     for name, port in (("REDIS_URL", config.redis_port), ("MOCK_OFD_URL", config.ofd_port),
                        ("MOCK_ODOO_URL", config.odoo_api_port), ("KKT_ADAPTER_PORT", config.adapter_port),
-                       ("POSTGRES_PORT", config.postgres_port), ("ODOO_PORT", config.odoo_port)):
+                       ("POSTGRES_PORT", config.postgres_port), ("ODOO_PORT", config.odoo_port),
+                       ("KKT_REGISTER_PORT", config.register_port),
+                       ("KKT_REGISTER_ADMIN_PORT", config.register_admin_port)):
         if port is None:
             continue
         if port in taken:

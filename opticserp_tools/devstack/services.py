@@ -25,10 +25,11 @@ from pytest_opticserp.executors.redis import RedisServer, answers_ping
 from .config import LOOPBACK, StackConfig, StackConfigError, is_addons_dir
 from .postgresql import DevPostgreSQL, cluster_home, ensure_database, odoo_database_initialized
 
-ORDER = ("redis", "postgresql", "ofd", "odoo-api", "adapter", "odoo")
+ORDER = ("redis", "postgresql", "ofd", "odoo-api", "register", "adapter", "odoo")
 ALIASES = {
     "postgres": "postgresql", "kkt_adapter": "adapter", "kkt-adapter": "adapter", "mock_ofd": "ofd",
     "mock-ofd": "ofd", "mock_odoo_api": "odoo-api", "mock-odoo-api": "odoo-api", "odoo_api": "odoo-api",
+    "kkt": "register", "shtrih": "register",
 }
 STARTUP_TIMEOUTS = {"redis": 15.0, "postgresql": 120.0, "odoo": 300.0}
 DEFAULT_STARTUP_TIMEOUT = 30.0
@@ -89,11 +90,16 @@ def _summarize(body: dict[str, Any]) -> str:
         return f"{status}, {body['receipts_received']} receipts received"
     if "heartbeats_received" in body:
         return f"{status}, {body['heartbeats_received']} heartbeats received"
+    if "powered" in body:
+        return f"{status}, {'powered on' if body['powered'] else 'switched off (POST /power/on)'}"
     return status
 
 
 @dataclass(frozen=True)
 class Service:
+    """`port` is where `url` points; `other_ports` are taken too (checked free before start); `addresses` are
+    the service's other ways in, shown beside its health."""
+
     name: str
     title: str
     port: int
@@ -102,6 +108,12 @@ class Service:
     log: Path
     stop_signal: int = signal.SIGTERM
     after: tuple[str, ...] = ()
+    other_ports: tuple[int, ...] = ()
+    addresses: tuple[str, ...] = ()
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.port, *self.other_ports)
 
 
 def probe_headers(name: str, config: StackConfig) -> dict[str, str]:
@@ -139,10 +151,16 @@ def known_services(config: StackConfig) -> dict[str, Service]:
             "odoo-api", "Odoo API emulator", config.odoo_api_port, f"http://{LOOPBACK}:{config.odoo_api_port}",
             Probe("http", f"http://{LOOPBACK}:{config.odoo_api_port}/api/v1/health"), logs / "odoo-api.log",
         )
+    admin_url = f"http://{LOOPBACK}:{config.register_admin_port}"
+    found["register"] = Service(
+        "register", "Register emulator (Shtrih-M)", config.register_port, config.register_url,
+        Probe("http", f"{admin_url}/health"), logs / "register.log", other_ports=(config.register_admin_port,),
+        addresses=(f"pty {config.register_link.relative_to(config.root)}", f"admin {admin_url}"),
+    )
     adapter_url = f"http://{LOOPBACK}:{config.adapter_port}"
     found["adapter"] = Service(
         "adapter", "KKT adapter", config.adapter_port, adapter_url, Probe("http", f"{adapter_url}/v1/health"),
-        logs / "adapter.log", after=("redis",),
+        logs / "adapter.log", after=("redis", "register"),
     )
     odoo_url = f"http://{LOOPBACK}:{config.odoo_port}"
     found["odoo"] = Service(
@@ -155,7 +173,9 @@ def known_services(config: StackConfig) -> dict[str, Service]:
 def stack_services(config: StackConfig, with_postgres: bool) -> list[str]:
     """The services `opticserp up` starts without arguments."""
     known = known_services(config)
-    wanted = [name for name in ORDER if name in known and name not in ("postgresql", "odoo")]
+    wanted = [name for name in ORDER if name in known and name not in ("postgresql", "register", "odoo")]
+    if config.kkt == "serial":
+        wanted.insert(wanted.index("adapter"), "register")
     if with_postgres or config.odoo is not None:
         wanted.insert(wanted.index("ofd"), "postgresql")
     if config.odoo is not None:
@@ -207,13 +227,34 @@ def _handle(service: Service, config: StackConfig, timeout: float) -> Handle:
                 "--log-level", config.emulator_log_level]
         return OpticserpProcess("odoo-api", args, port=service.port, health_path="/api/v1/health",
                                 logfile=service.log, env=env, cwd=config.root, startup_timeout=timeout)
+    if service.name == "register":
+        return _register_process(service, config, env, timeout)
     if service.name == "adapter":
+        env.update(config.adapter_register_variables())
         args = ["adapter", "--host", config.adapter_host, "--port", str(service.port)]
         return OpticserpProcess("adapter", args, port=service.port, health_path="/v1/health", logfile=service.log,
                                 env=env, cwd=config.root, startup_timeout=timeout)
     if service.name == "odoo":
         return _odoo_process(service, config, env, timeout)
     raise StackConfigError(f"unknown service {service.name!r}")
+
+
+def _register_process(service: Service, config: StackConfig, env: dict[str, str], timeout: float
+                      ) -> OpticserpProcess:
+    """The Shtrih-M emulator on a pty (`register_link`) and on TCP, its fiscal drive kept in the data folder.
+
+    It prints for the mean of the mock register's print times, emulates the adapter's KKT_BAUDRATE, and
+    keeps time on KKT_TIMEZONE (TZ), as the mock register does.
+    """
+    admin_port = config.register_admin_port
+    args = ["emulator", "shtrih", "--host", LOOPBACK, "--link", str(config.register_link),
+            "--tcp-port", str(service.port), "--admin-port", str(admin_port),
+            "--state-dir", str(config.register_state_dir), "--baud", str(config.register_baud),
+            "--print-delay", f"{config.register_print_delay:g}"]
+    config.register_link.parent.mkdir(parents=True, exist_ok=True)
+    env["TZ"] = config.register_timezone
+    return OpticserpProcess("register", args, port=admin_port, health_path="/health", logfile=service.log,
+                            env=env, cwd=config.root, startup_timeout=timeout)
 
 
 def _backend(find: Any) -> tuple[str, str]:

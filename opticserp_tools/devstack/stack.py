@@ -1,9 +1,9 @@
 """`opticserp up`, `status`, `down` and `logs`: the development stack as local processes, no Docker needed.
 
-`up` checks every port first, starts the services in parallel (the adapter once Redis answers, Odoo once
-PostgreSQL does), records each in the run dir as it comes up, and reports how long the whole took. In the
-foreground it then streams their logs until Ctrl-C (or SIGTERM, e.g. from `opticserp down` in another
-terminal) and stops them all; with `--detach` it leaves them running and exits.
+`up` checks every port first, starts the services in parallel (the adapter once Redis and the register
+emulator answer, Odoo once PostgreSQL does), records each in the run dir as it comes up, and reports how long
+the whole took. In the foreground it then streams their logs until Ctrl-C (or SIGTERM, e.g. from `opticserp
+down` in another terminal) and stops them all; with `--detach` it leaves them running and exits.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from rich.console import Console
 from pytest_opticserp.executors.base import ServerStartError, stop_process, wait_gone
 
 from . import services as service_catalog
-from .config import StackConfig, StackConfigError, load_config
+from .config import KktChoice, StackConfig, StackConfigError, load_config
 from .output import LogFollower, Row, make_console, prefixed, reader_gone, services_table, tail_lines
 from .runstate import RunDir, ServiceRecord, busy, start_time
 from .services import ORDER, Handle, Service, canonical_name, known_services, stack_services
@@ -44,25 +44,30 @@ class DependencyFailed(Exception):
     """A service was not started because one it needs (named in the message) did not start."""
 
 
-def up(names: list[str], *, detach: bool = False, with_postgres: bool = False, console: Console | None = None,
-       cwd: Path | None = None) -> int:
+def up(names: list[str], *, detach: bool = False, with_postgres: bool = False, kkt: KktChoice | None = None,
+       console: Console | None = None, cwd: Path | None = None) -> int:
+    """`kkt` ("mock" or "serial") overrides the register the configuration chooses (see `_register_in_use`)."""
     console = console or make_console()
     try:
         config = load_config(cwd)
+        run_dir = RunDir(config.run_dir)
+        records = run_dir.read().services
+        config = config.with_kkt(kkt or _register_in_use(config, names, records))
         known = known_services(config)
         wanted = _resolve(names, config, known) if names else stack_services(config, with_postgres)
+        if config.kkt == "serial" and "adapter" in wanted and not _runs(records, "register"):
+            wanted = _resolve([*wanted, "register"], config, known)  # the adapter cannot work without it
     except StackConfigError as exc:
         console.print(f"[red]Cannot start the stack:[/] {exc}", markup=True)
         return EXIT_USAGE
-    run_dir = RunDir(config.run_dir)
-    records = run_dir.read().services
-    running = [name for name in wanted if name in records and records[name].process() is not None]
+    running = [name for name in wanted if _runs(records, name)]
     to_start = [name for name in wanted if name not in running]
     if not to_start:
         _print_table(console, config, known, wanted if names else _with_optional(wanted, known))
         console.print("Already running; `opticserp status` shows their health, `opticserp down` stops them.")
         return EXIT_OK
-    conflicts = [(name, found) for name in to_start if (found := busy(known[name].port)) is not None]
+    conflicts = [(name, found) for name in to_start for port in known[name].ports
+                 if (found := busy(port)) is not None]
     if conflicts:
         for name, found in conflicts:
             console.print(f"[red]Cannot start {name}:[/] {found.describe()}.", markup=True)
@@ -87,6 +92,9 @@ def up(names: list[str], *, detach: bool = False, with_postgres: bool = False, c
         _print_table(console, config, known, wanted if names else _with_optional(wanted, known))
         console.print(f"All {len(wanted)} services healthy {elapsed:.1f} s after the command started "
                       f"({len(to_start)} started, {len(running)} already running).")
+        if config.kkt == "serial" and "register" in to_start and "adapter" in running:
+            console.print("The adapter was already running with another register; `opticserp restart adapter` "
+                          "points it at this one.")
         if detach:
             console.print(f"Left running. Logs: opticserp logs -f (files in {_shown(config.logs_dir)}); "
                           "stop: opticserp down.")
@@ -341,6 +349,18 @@ def _stop_foreground_owners(run_dir: RunDir, console: Console) -> None:
                       "by their PIDs.")
 
 
+def _register_in_use(config: StackConfig, names: list[str], records: dict[str, ServiceRecord]) -> KktChoice:
+    """The configured register (KKT_MODE, KKT_DEVICE), except that a stack whose register emulator runs, or is
+    named to start, points the adapter at it: `restart adapter` after `up --kkt serial` keeps the register."""
+    if config.kkt == "mock" and ("register" in map(canonical_name, names) or _runs(records, "register")):
+        return "serial"
+    return config.kkt
+
+
+def _runs(records: dict[str, ServiceRecord], name: str) -> bool:
+    return name in records and records[name].process() is not None
+
+
 def _with_optional(names: list[str], known: dict[str, Service]) -> list[str]:
     """`names` plus PostgreSQL and Odoo, whose rows say how to switch them on when they are off."""
     return [name for name in ORDER if name in known and (name in names or name in ("postgresql", "odoo"))]
@@ -371,7 +391,7 @@ def _print_table(console: Console, config: StackConfig, known: dict[str, Service
             probe = service_catalog.Probe(**record.probe)  # type: ignore[arg-type]
             health = probe.check(headers=service_catalog.probe_headers(name, config))
             rows.append(Row(name, service.title, record.url, record.pid, "healthy" if health.ok else "unhealthy",
-                            health.summary))
+                            "; ".join((health.summary, *service.addresses))))
         elif record is not None:
             rows.append(Row(name, service.title, record.url, None, "exited",
                             f"see opticserp logs {name}"))

@@ -22,6 +22,7 @@ from pytest_opticserp._lifecycle import record_startup, tracked
 from pytest_opticserp.adapter import TEST_TIMINGS, KktAdapter
 from pytest_opticserp.executors.base import ServerStartError
 from pytest_opticserp.factories.emulators import upstream_of
+from pytest_opticserp.factories.register_device import serial_register_for
 from pytest_opticserp.ports import reserve_port, shared_port_dir
 from pytest_opticserp.register_state import apply_register_marker
 from pytest_opticserp.scenarios import Scenarios, enter_marked
@@ -114,9 +115,11 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
         if use_redis:
             settings["redis_url"] = request.getfixturevalue(redis_fixture).url
         settings.update(options)
+        device = serial_register_for(request, {**defaults, **options}, settings)
         workdir = tmp_path_factory.mktemp(name.replace("_", "-"))
         reservation = reserve_port(shared_port_dir(request.config, tmp_path_factory), "kkt-adapter")
         adapter = KktAdapter(reservation.port, workdir, settings)
+        adapter.register_device = device
         try:
             with marked_failures(request, ofd_side, settings), tracked(request.config, adapter):
                 apply_register_marker(request.node, adapter)

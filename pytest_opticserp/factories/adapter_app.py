@@ -16,6 +16,7 @@ import pytest
 from pytest_opticserp.adapter import TEST_TIMINGS
 from pytest_opticserp.adapter_app import InProcessKktAdapter
 from pytest_opticserp.factories.adapter import adapter_options
+from pytest_opticserp.factories.register_device import serial_register_for
 from pytest_opticserp.register_state import apply_register_marker
 
 
@@ -49,8 +50,10 @@ def kkt_adapter_app(ofd_url_fixture: str = "ofd_emulator", odoo_api_fixture: str
             assert redis_fixture is not None
             settings["redis_url"] = _url(request.getfixturevalue(redis_fixture))
         settings.update(options)
+        device = serial_register_for(request, {**defaults, **options}, settings)
         workdir = tmp_path_factory.mktemp("kkt-adapter-app")
         adapter = InProcessKktAdapter(workdir, settings)
+        adapter.register_device = device
         apply_register_marker(request.node, adapter)
         try:
             yield adapter.start()

@@ -84,7 +84,7 @@ def test_the_report_header_says_which_backend_serves_each_service(
 ) -> None:
     result = pytester.runpytest(*inner_args, "--opticserp-backend=local")
 
-    result.stdout.fnmatch_lines(["opticserp: redis local (*redis-server), postgresql local (*bin)"])
+    result.stdout.fnmatch_lines(["opticserp: redis local (*redis-server), postgresql local (*bin); register: mock"])
 
 
 def test_the_report_header_starts_no_process_and_asks_no_docker_engine(
@@ -111,7 +111,7 @@ def test_the_report_header_starts_no_process_and_asks_no_docker_engine(
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([
         "opticserp: plugin * (services are checked, and their versions shown, when they start)",
-        "opticserp: redis *, postgresql *",
+        "opticserp: redis *, postgresql *; register: mock",
     ])
     assert started == []
 
@@ -135,6 +135,17 @@ def test_the_report_header_shows_external_urls_without_their_password(
 
     result.stdout.fnmatch_lines([
         "opticserp: redis external (redis://:***@127.0.0.1:6390/0), "
-        "postgresql external (postgresql://odoo:***@127.0.0.1:5433/postgres)"
+        "postgresql external (postgresql://odoo:***@127.0.0.1:5433/postgres); register: mock"
     ])
     assert "s3cret" not in result.stdout.str()
+
+
+def test_the_register_option_takes_mock_or_serial_and_shows_in_the_header(
+    pytester: pytest.Pytester, inner_args: list[str]
+) -> None:
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    serial = pytester.runpytest(*inner_args, "--opticserp-kkt=serial")
+    serial.stdout.fnmatch_lines(["opticserp: redis *, postgresql *; register: serial"])
+    wrong = pytester.runpytest(*inner_args, "--opticserp-kkt=atol")
+    assert wrong.ret == pytest.ExitCode.USAGE_ERROR
+    wrong.stderr.fnmatch_lines(["*--opticserp-kkt*invalid choice*'atol'*"])

@@ -18,6 +18,6 @@ def project(tmp_path: Path) -> Project:
 
 @pytest.fixture
 def stack_ports() -> Iterator[None]:
-    """The real default ports (8000, 9000, 8070, 6380, 5433, 8069), free and held by this test alone."""
+    """The real default ports (8000, 9000, 8070, 6380, 5433, 8069, 7778, 7779), free and held by this test alone."""
     with default_ports():
         yield

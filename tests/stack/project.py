@@ -38,7 +38,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "data", ".opticserp", "__pycache__", ".ruff_cache",
                                     ".pytest_cache", "*.egg-info", ".env", ".tox", "build", "dist", ".benchmarks")
 DEFAULT_PORTS = {6380: "Redis", 5433: "PostgreSQL", 9000: "OFD emulator", 8070: "Odoo API emulator",
-                 8000: "KKT adapter", 8069: "Odoo"}
+                 8000: "KKT adapter", 8069: "Odoo", 7778: "register emulator", 7779: "register emulator's admin API"}
 PORTS_LOCK = Path(tempfile.gettempdir()) / "opticserp-devstack-ports.lock"
 PORTS_LOCK_TIMEOUT = 600.0
 

@@ -282,7 +282,9 @@ def test_every_document_waits_for_the_ofd_by_default(fn: Fn) -> None:
 
 
 def test_acknowledging_twice_or_an_unknown_document_changes_nothing(fn: Fn) -> None:
+    assert fn.is_acknowledged(1) is False
     assert fn.acknowledge(1) is True
+    assert (fn.is_acknowledged(1), fn.is_acknowledged(99)) == (True, False)
     assert fn.acknowledge(1) is False
     assert fn.acknowledge(99) is False
     assert fn.status()["unsent_count"] == 0
@@ -443,6 +445,7 @@ def test_cash_in_and_out_move_the_drawer_with_the_cash_sales_and_take_no_fd(fn: 
     assert (put.cash_in_drawer, taken.cash_in_drawer) == (100000, 70000)
     assert fn.fds() == [1, 2, 3, 4, 5]  # three receipts and the shift: cash operations are not fiscal documents
     assert fn.find_cash("in1") == put and fn.find_cash("unknown") is None
+    assert fn.cash_operation_count() == 2
     x = fn.x_report()
     assert (x["cash_in"], x["cash_out"], x["cash_in_drawer"]) == (100000, 60000, 70000)
     z = fn.close_shift().tags
