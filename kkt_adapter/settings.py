@@ -126,7 +126,7 @@ class Settings(BaseSettings):
                                       "to answer a command it has accepted (a device that accepts nothing is "
                                       "declared unavailable after about 3 s of unanswered ENQs).")
 
-    @field_validator("odoo_api_url", "redis_url", "kkt_api_token", mode="before")
+    @field_validator("odoo_api_url", "redis_url", "kkt_api_token", "kkt_device", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -151,7 +151,7 @@ def serial_register_for(request: pytest.FixtureRequest, marked: dict[str, Any],
 
     if "kkt_mode" not in marked and settings_for(request.config).kkt == "serial":
         settings["kkt_mode"] = "real"
-    if settings.get("kkt_mode") != "real" or settings.get("kkt_device"):
+    if settings.get("kkt_mode") != "real" or "kkt_device" in settings:  # a device of its own (or "" for none)
         return None
     device: RegisterDevice = request.getfixturevalue(MARKER)
     settings["kkt_device"] = device.url

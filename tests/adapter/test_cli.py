@@ -50,7 +50,7 @@ def test_a_taxation_system_the_ofd_would_reject_stops_start_up_before_any_receip
     assert "Traceback" not in output
 
 
-@pytest.mark.kkt_adapter(kkt_mode="real")
+@pytest.mark.kkt_adapter(kkt_mode="real", kkt_device="")  # "": no device, not the plugin's serial register
 def test_the_real_register_mode_says_what_is_missing(kkt_adapter_unstarted: KktAdapter) -> None:
     output = refused_start(kkt_adapter_unstarted)
     assert "KKT_DEVICE" in output and "Traceback" not in output

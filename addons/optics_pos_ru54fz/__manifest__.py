@@ -1,0 +1,13 @@
+# ruff: noqa: B018  (an Odoo manifest is one dict expression, read with ast.literal_eval)
+{
+    "name": "OpticsERP: POS fiscalization (54-FZ)",
+    "version": "17.0.1.0.0",
+    "summary": "Fiscalize Point of Sale orders through the KKT adapter: receipts, refunds, shifts, fiscal data",
+    "category": "Sales/Point of Sale",
+    "depends": ["point_of_sale"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [],
+    "installable": True,
+    "application": False,
+    "license": "LGPL-3",
+}
