@@ -7,13 +7,12 @@ proxy's only owner, so no lock is needed beyond that hand-over.
 
 from __future__ import annotations
 
-import asyncio
 import random
-import threading
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, Self, TypeVar
 
+from emulators._loop_thread import LoopThread
 from emulators.netfault.proxy import ToxicProxy
 from emulators.netfault.toxics import Toxic, build_toxic, toxic_to_json
 
@@ -51,9 +50,7 @@ class NetfaultProxy:
         self._core = ToxicProxy(
             self.upstream, host=host, port=port, rng=random.Random(seed), connect_timeout=connect_timeout
         )
-        self._call_timeout = call_timeout
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop = LoopThread("netfault", call_timeout, "the proxy")
 
     @property
     def host(self) -> str:
@@ -73,36 +70,17 @@ class NetfaultProxy:
         return f"http://{self._core.host}:{self._core.port}"
 
     def start(self) -> Self:
-        loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run_loop, args=(loop,), name="netfault", daemon=True)
-        self._thread.start()
-        self._loop = loop
+        self._loop.start()
         try:
             self._call(self._core.start())
         except BaseException:
             self.stop()
             raise
-        self._thread.name = f"netfault:{self.port}"
+        self._loop.rename(f"netfault:{self.port}")
         return self
 
-    @staticmethod
-    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_forever()
-
     def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        try:
-            if loop.is_running():
-                self._call(self._core.close())
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(self._call_timeout)
-            if not thread.is_alive():
-                loop.close()
-            self._loop = self._thread = None
+        self._loop.stop(self._core.close())
 
     def __enter__(self) -> Self:
         return self.start()
@@ -111,21 +89,11 @@ class NetfaultProxy:
         self.stop()
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        if self._loop is None:
-            coro.close()
-            raise RuntimeError("the proxy is not running; call start() first")
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("called from the proxy's own loop; use the ToxicProxy there")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._call_timeout)
+        return self._loop.call(coro)
 
     def _get(self, read: Callable[[], T]) -> T:
         """Read proxy state on its own loop, so a reader never sees it half-changed."""
-
-        async def on_loop() -> T:
-            return read()
-
-        return self._call(on_loop())
+        return self._loop.on_loop(read)
 
     def add(self, toxic: Toxic) -> Toxic:
         """Activate a built toxic; ValueError if one with its name is active."""

@@ -7,14 +7,13 @@ loop and waits, so the device's state has one owner and needs no lock of its own
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+from emulators._loop_thread import LoopThread
 from emulators.serving import ServerThread
 from emulators.shtrih.line import Line
 from emulators.shtrih.link import Device, LinkStats, LinkTimings
@@ -55,9 +54,7 @@ class ShtrihEmulator:
         self._timings = timings or LinkTimings()
         self._admin_port = admin_port
         self._allowed_hosts = tuple(allowed_hosts)
-        self._call_timeout = call_timeout
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop = LoopThread("shtrih", call_timeout, "the emulator")
         self._temp_dir: str | None = None
         self._device: Device | None = None
         self._pty: PtyDoor | None = None
@@ -69,10 +66,7 @@ class ShtrihEmulator:
         if self._link is None:
             self._temp_dir = tempfile.mkdtemp(prefix="shtrih-")
             self._link = Path(self._temp_dir) / "kkt"
-        loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run_loop, args=(loop,), name="shtrih", daemon=True)
-        self._thread.start()
-        self._loop = loop
+        self._loop.start()
         try:
             self._call(self._open())
             if self._admin_port is not None:
@@ -105,26 +99,11 @@ class ShtrihEmulator:
         if self._device is not None and isinstance(self._device.register, Opened):
             await self._device.register.close()
 
-    @staticmethod
-    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_forever()
-
     def stop(self) -> None:
         if self._admin is not None:
             self._admin.stop()
             self._admin = None
-        loop, thread = self._loop, self._thread
-        if loop is not None and thread is not None:
-            try:
-                if loop.is_running():
-                    self._call(self._close())
-            finally:
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(self._call_timeout)
-                if not thread.is_alive():
-                    loop.close()
-                self._loop = self._thread = None
+        self._loop.stop(self._close())
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
@@ -137,21 +116,11 @@ class ShtrihEmulator:
         self.stop()
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        if self._loop is None:
-            coro.close()
-            raise RuntimeError("the emulator is not running; call start() first")
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("called from the device's own loop; use the Device there")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._call_timeout)
+        return self._loop.call(coro)
 
     def _on_loop(self, action: Callable[[], T]) -> T:
         """Run a plain function on the device's loop, so it never sees the device half-changed."""
-
-        async def run() -> T:
-            return action()
-
-        return self._call(run())
+        return self._loop.on_loop(action)
 
 
     @property
