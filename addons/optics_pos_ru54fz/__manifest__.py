@@ -6,7 +6,17 @@
     "category": "Sales/Point of Sale",
     "depends": ["point_of_sale"],
     "external_dependencies": {"python": ["requests"]},
-    "data": [],
+    "data": [
+        "cron/ir_cron.xml",
+        "views/pos_order_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "assets": {
+        "point_of_sale._assets_pos": [
+            "optics_pos_ru54fz/static/src/app/*.js",
+            "optics_pos_ru54fz/static/src/app/*.xml",
+        ],
+    },
     "installable": True,
     "application": False,
     "license": "LGPL-3",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import csv
+import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -77,6 +79,19 @@ def asset_path(entry: str | tuple | list) -> str | None:
     assert directive in ASSET_DIRECTIVES, f"unknown asset directive {entry!r}"
     position = ASSET_DIRECTIVES[directive]
     return None if position is None or directive == "remove" else entry[position]
+
+
+def test_no_file_of_an_addon_is_ignored_by_git() -> None:
+    """A file the manifest lists but `.gitignore` hides (a `data/` folder, a `*.db`) exists here and is missing
+    from every clone: Odoo then refuses to install the addon."""
+    if shutil.which("git") is None or not (ADDONS.parent / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = [str(p.relative_to(ADDONS.parent)) for p in ADDONS.rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
+    found = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], input="\n".join(files), text=True,
+                           capture_output=True, cwd=ADDONS.parent, check=False)
+    assert found.returncode in (0, 1), found.stderr
+    assert found.stdout.split() == [], "git ignores these files of the addons; rename their folder or fix .gitignore"
 
 
 def test_the_fiscal_addon_does_not_depend_on_the_optics_shop() -> None:
