@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from pytest_opticserp import http_client
+from pytest_opticserp.executors.base import SPAWN, Launcher
 from pytest_opticserp.executors.opticserp import OpticserpProcess
 from pytest_opticserp.receipts import ReceiptFactory
 from pytest_opticserp.waiting import eventually
@@ -114,9 +115,13 @@ class AdapterHelpers:
 
 
 class KktAdapter(AdapterHelpers):
-    """The adapter under test: `url`, `client`, `settings` (as given to the process) and helpers."""
+    """The adapter under test: `url`, `client`, `settings` (as given to the process) and helpers.
 
-    def __init__(self, port: int, workdir: Path, settings: Mapping[str, Any], startup_timeout: float = 30.0) -> None:
+    `launcher` starts its process: a new interpreter (`SPAWN`), or a fork of a warm parent (`executors.warm`).
+    """
+
+    def __init__(self, port: int, workdir: Path, settings: Mapping[str, Any], startup_timeout: float = 30.0,
+                 launcher: Launcher = SPAWN) -> None:
         self.host = "127.0.0.1"
         self.port = port
         self.workdir = workdir
@@ -129,7 +134,7 @@ class KktAdapter(AdapterHelpers):
         self._process = OpticserpProcess(
             "kkt-adapter", ["adapter"], port=port, health_path="/v1/health", logfile=workdir / "adapter.log",
             env=env, cwd=workdir, inherit=clean_environment(),
-            startup_timeout=startup_timeout, healthy_statuses=(200, 503),
+            startup_timeout=startup_timeout, healthy_statuses=(200, 503), launcher=launcher,
         )
         self.url = self._process.url
         self.client = http_client.client(base_url=self.url, timeout=30, headers=auth_headers(self.settings))

@@ -6,6 +6,7 @@ They are read once per pytest run into a frozen `Settings`; the command line win
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 BACKENDS = ("auto", "local", "docker", "external")
 REGISTERS = ("mock", "serial")
+LAUNCHERS = ("spawn", "fork")
 
 _HELP = {
     "backend": "where Redis and PostgreSQL come from: auto (external if URLs are given, else local processes, "
@@ -30,8 +32,10 @@ _HELP = {
     "(default: $XDG_CACHE_HOME/opticserp or ~/.cache/opticserp)",
     "kkt": "the register every adapter fixture uses: mock (the in-process register, default) or serial (the "
     "Shtrih-M emulator on a pseudo-terminal, `kkt_register_device`, through the adapter's real driver)",
+    "launcher": "how each adapter process starts: spawn (a new interpreter, default) or fork (from a warm parent "
+    "per worker that has imported the adapter once; Linux only)",
 }
-_CHOICES = {"backend": BACKENDS, "kkt": REGISTERS}
+_CHOICES = {"backend": BACKENDS, "kkt": REGISTERS, "launcher": LAUNCHERS}
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Settings:
     startup_timeout: float = 30.0
     cache_dir: Path = Path()
     kkt: str = "mock"
+    launcher: str = "spawn"
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -59,9 +64,15 @@ class Settings:
         kkt = raw["kkt"] or "mock"
         if kkt not in REGISTERS:
             raise pytest.UsageError(f"opticserp_kkt = {kkt!r}: expected one of {', '.join(REGISTERS)}")
+        launcher = raw["launcher"] or "spawn"
+        if launcher not in LAUNCHERS:
+            raise pytest.UsageError(f"opticserp_launcher = {launcher!r}: expected one of {', '.join(LAUNCHERS)}")
+        if launcher == "fork" and not sys.platform.startswith("linux"):
+            raise pytest.UsageError(f"opticserp_launcher = fork needs Linux (this is {sys.platform}); use spawn")
         return cls(
             backend=backend,
             kkt=kkt,
+            launcher=launcher,
             redis_url=raw["redis_url"],
             postgresql_url=raw["postgresql_url"],
             redis_exec=raw["redis_exec"],

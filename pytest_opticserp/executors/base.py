@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import psutil
 
@@ -119,6 +120,39 @@ def log_tail(logfile: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(tail) if tail else f"({logfile} is empty)"
 
 
+class LaunchedProcess(Protocol):
+    """What `ServerProcess` needs of a started process: a `subprocess.Popen`, or a forked adapter."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class Launcher(Protocol):
+    """How a `ServerProcess` comes to exist: `SPAWN` (exec the command) or the fork launcher (`executors.warm`)."""
+
+    def launch(self, command: Sequence[str], *, logfile: Path, cwd: Path | None, env: dict[str, str] | None,
+               run_as: RunAs | None = None, pass_fds: Sequence[int] = ()) -> LaunchedProcess: ...
+
+
+class Spawn:
+    """Execute the command in its own session, stdout and stderr to the log."""
+
+    def launch(self, command: Sequence[str], *, logfile: Path, cwd: Path | None, env: dict[str, str] | None,
+               run_as: RunAs | None = None, pass_fds: Sequence[int] = ()) -> subprocess.Popen[bytes]:
+        extra = run_as.popen_kwargs() if run_as is not None else {}
+        with open(logfile, "ab") as log:
+            return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+                list(command), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=cwd, env=env, start_new_session=True, pass_fds=tuple(pass_fds), **extra,
+            )
+
+
+SPAWN = Spawn()
+
 _running: set[ServerProcess] = set()
 
 
@@ -130,7 +164,8 @@ class ServerProcess:
 
     It may be started again after a stop (same command, same port), which is what "Redis down and back"
     scenarios need. It runs in its own session so that a Ctrl-C in the terminal reaches pytest only, and
-    pytest's teardown decides the order in which servers stop.
+    pytest's teardown decides the order in which servers stop. `launcher` says how it comes to exist (a new
+    process by default; a fork of a warm parent for the adapter, see `executors.warm`).
     """
 
     def __init__(
@@ -146,6 +181,8 @@ class ServerProcess:
         cwd: Path | None = None,
         run_as: RunAs | None = None,
         env: dict[str, str] | None = None,
+        launcher: Launcher = SPAWN,
+        pass_fds: Sequence[int] = (),
     ) -> None:
         self.name = name
         self.command = list(command)
@@ -157,7 +194,9 @@ class ServerProcess:
         self.cwd = cwd
         self.run_as = run_as
         self.env = env
-        self._process: subprocess.Popen[bytes] | None = None
+        self.launcher = launcher
+        self.pass_fds = list(pass_fds)
+        self._process: LaunchedProcess | None = None
         self.returncode: int | None = None
 
     @property
@@ -170,12 +209,8 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         if self.running():
             return self
-        extra = self.run_as.popen_kwargs() if self.run_as is not None else {}
-        with open(self.logfile, "ab") as log:
-            self._process = subprocess.Popen(  # type: ignore[call-overload]
-                self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.cwd, env=self.env, start_new_session=True, **extra,
-            )
+        self._process = self.launcher.launch(self.command, logfile=self.logfile, cwd=self.cwd, env=self.env,
+                                             run_as=self.run_as, pass_fds=self.pass_fds)
         _running.add(self)
         self.returncode = None
         if self.is_ready is None:

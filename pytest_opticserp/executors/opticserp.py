@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from pytest_opticserp import http_client
-from pytest_opticserp.executors.base import ServerProcess
+from pytest_opticserp.executors.base import SPAWN, Launcher, ServerProcess
 
 
 def opticserp_command() -> list[str]:
@@ -42,7 +42,8 @@ class OpticserpProcess:
 
     def __init__(self, name: str, args: Sequence[str], *, port: int, health_path: str, logfile: Path,
                  env: Mapping[str, str] | None = None, cwd: Path | None = None, startup_timeout: float = 30.0,
-                 healthy_statuses: tuple[int, ...] = (200,), inherit: Mapping[str, str] | None = None) -> None:
+                 healthy_statuses: tuple[int, ...] = (200,), inherit: Mapping[str, str] | None = None,
+                 launcher: Launcher = SPAWN) -> None:
         self.name = name
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -52,7 +53,7 @@ class OpticserpProcess:
         self._process = ServerProcess(
             name, [*opticserp_command(), *args], logfile=logfile,
             is_ready=lambda: answers(self.health_url, healthy_statuses), startup_timeout=startup_timeout,
-            cwd=cwd, env=environment,
+            cwd=cwd, env=environment, launcher=launcher,
         )
         self.startup_seconds = 0.0
 

@@ -19,8 +19,9 @@ import pytest
 from emulators.netfault import NetfaultProxy
 from emulators.ofd import OfdEmulator
 from pytest_opticserp._lifecycle import record_startup, tracked
-from pytest_opticserp.adapter import TEST_TIMINGS, KktAdapter
-from pytest_opticserp.executors.base import ServerStartError
+from pytest_opticserp.adapter import TEST_TIMINGS, KktAdapter, clean_environment
+from pytest_opticserp.config import settings_for
+from pytest_opticserp.executors.base import SPAWN, Launcher, ServerStartError
 from pytest_opticserp.factories.emulators import upstream_of
 from pytest_opticserp.factories.register_device import serial_register_for
 from pytest_opticserp.ports import reserve_port, shared_port_dir
@@ -34,6 +35,23 @@ _OWN_OPTIONS = {"redis"}
 ADAPTERS = pytest.StashKey[dict[str, KktAdapter]]()
 _SCENARIOS = pytest.StashKey[dict[str, Scenarios]]()
 MARKERS_APPLIED = pytest.StashKey[bool]()
+_WARM_LAUNCHER = pytest.StashKey[Launcher]()
+
+
+def adapter_launcher(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Launcher:
+    """How this run starts adapter processes (`--opticserp-launcher`): spawned, or forked from this worker's warm
+    parent, which is started here on first use and stopped by its PID when the run ends."""
+    if settings_for(config).launcher == "spawn":
+        return SPAWN
+    if _WARM_LAUNCHER not in config.stash:
+        from pytest_opticserp.executors.opticserp import opticserp_command
+        from pytest_opticserp.executors.warm import WarmLauncher
+
+        launcher = WarmLauncher(tmp_path_factory.getbasetemp() / "warm-launcher.log", opticserp_command(),
+                                startup_timeout=settings_for(config).startup_timeout, env=clean_environment())
+        config.add_cleanup(launcher.close)
+        config.stash[_WARM_LAUNCHER] = launcher
+    return config.stash[_WARM_LAUNCHER]
 
 
 def adapter_options(node: pytest.Item) -> dict[str, Any]:
@@ -103,6 +121,7 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
         ...)` finds the register in that state (pytest_opticserp.register_state). Helpers: `post_receipt()`, `status()`,
         `health()`, `sync_now()`, `dlq()`, `query(sql)`, `restart()`, `kill()`, `start()`,
         `wait_until_synced(n)`, `wait_for_breaker(state)`, `wait_for_network(status)`, `log()`.
+        With `--opticserp-launcher=fork` the process is forked from the worker's warm parent (`executors.warm`).
         """
         began = time.perf_counter()
         name = request.fixturename or MARKER
@@ -118,7 +137,8 @@ def kkt_adapter(ofd_url_fixture: str = "ofd_network", odoo_api_fixture: str = "o
         device = serial_register_for(request, {**defaults, **options}, settings)
         workdir = tmp_path_factory.mktemp(name.replace("_", "-"))
         reservation = reserve_port(shared_port_dir(request.config, tmp_path_factory), "kkt-adapter")
-        adapter = KktAdapter(reservation.port, workdir, settings)
+        adapter = KktAdapter(reservation.port, workdir, settings,
+                             launcher=adapter_launcher(request.config, tmp_path_factory))
         adapter.register_device = device
         try:
             with marked_failures(request, ofd_side, settings), tracked(request.config, adapter):
