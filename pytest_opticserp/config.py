@@ -14,7 +14,7 @@ import pytest
 
 BACKENDS = ("auto", "local", "docker", "external")
 REGISTERS = ("mock", "serial")
-LAUNCHERS = ("spawn", "fork")
+LAUNCHERS = ("auto", "spawn", "fork")
 
 _HELP = {
     "backend": "where Redis and PostgreSQL come from: auto (external if URLs are given, else local processes, "
@@ -32,8 +32,9 @@ _HELP = {
     "(default: $XDG_CACHE_HOME/opticserp or ~/.cache/opticserp)",
     "kkt": "the register every adapter fixture uses: mock (the in-process register, default) or serial (the "
     "Shtrih-M emulator on a pseudo-terminal, `kkt_register_device`, through the adapter's real driver)",
-    "launcher": "how each adapter process starts: spawn (a new interpreter, default) or fork (from a warm parent "
-    "per worker that has imported the adapter once; Linux only)",
+    "launcher": "how each adapter process starts: fork (from a warm parent per worker that has imported the "
+    "adapter once; Linux only), spawn (a new interpreter each time), or auto (the default: fork on Linux, "
+    "spawn elsewhere)",
 }
 _CHOICES = {"backend": BACKENDS, "kkt": REGISTERS, "launcher": LAUNCHERS}
 
@@ -64,7 +65,9 @@ class Settings:
         kkt = raw["kkt"] or "mock"
         if kkt not in REGISTERS:
             raise pytest.UsageError(f"opticserp_kkt = {kkt!r}: expected one of {', '.join(REGISTERS)}")
-        launcher = raw["launcher"] or "spawn"
+        launcher = raw["launcher"] or "auto"
+        if launcher == "auto":
+            launcher = "fork" if sys.platform.startswith("linux") else "spawn"
         if launcher not in LAUNCHERS:
             raise pytest.UsageError(f"opticserp_launcher = {launcher!r}: expected one of {', '.join(LAUNCHERS)}")
         if launcher == "fork" and not sys.platform.startswith("linux"):

@@ -103,13 +103,14 @@ def _open_targets(pid: int) -> list[str]:
     return [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
 
 
-def test_the_launcher_is_spawn_unless_the_ini_file_or_command_line_says_fork(
+def test_the_launcher_forks_on_linux_unless_the_ini_file_or_command_line_says_spawn(
     pytester: pytest.Pytester, inner_args: list[str]
 ) -> None:
+    assert settings_for(pytester.parseconfigure(*inner_args)).launcher == "fork"  # auto, on this Linux machine
+    pytester.makeini("[pytest]\nopticserp_launcher = spawn\n")
     assert settings_for(pytester.parseconfigure(*inner_args)).launcher == "spawn"
-    pytester.makeini("[pytest]\nopticserp_launcher = fork\n")
-    assert settings_for(pytester.parseconfigure(*inner_args)).launcher == "fork"
-    assert settings_for(pytester.parseconfigure(*inner_args, "--opticserp-launcher=spawn")).launcher == "spawn"
+    assert settings_for(pytester.parseconfigure(*inner_args, "--opticserp-launcher=fork")).launcher == "fork"
+    assert settings_for(pytester.parseconfigure(*inner_args, "--opticserp-launcher=auto")).launcher == "fork"
 
 
 def test_an_unknown_launcher_in_the_ini_file_is_a_usage_error(pytester: pytest.Pytester, inner_args: list[str]) -> None:
@@ -118,7 +119,7 @@ def test_an_unknown_launcher_in_the_ini_file_is_a_usage_error(pytester: pytest.P
     result = pytester.runpytest(*inner_args)
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*opticserp_launcher = 'vfork': expected one of spawn, fork*"])
+    result.stderr.fnmatch_lines(["*opticserp_launcher = 'vfork': expected one of auto, spawn, fork*"])
 
 
 def test_commands_other_than_the_opticserp_command_are_refused(warm_launcher: WarmLauncher, tmp_path: Path) -> None:
