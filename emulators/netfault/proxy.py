@@ -122,6 +122,11 @@ class ToxicProxy:
             placeholder.close()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._server is None:
+            # Accepted by the kernel just before the listener closed, handed to us after: dropped like the
+            # connections open then (a disabled proxy once forwarded a receipt through such a late one).
+            writer.transport.abort()
+            return
         conn = _Connection(self, reader, writer)
         self._connections.add(conn)
         try:
