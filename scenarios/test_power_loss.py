@@ -14,6 +14,7 @@ import random
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -186,6 +187,28 @@ def call_and_kill(adapter: KktAdapter, path: str, key: str, moment: str, body: d
     return call
 
 
+def kills_among_sales(terminals: list[Terminal], rounds: int, chaos: random.Random,
+                      calls_of_round: Callable[[int], list[RegisterCall]]) -> list[RegisterCall]:
+    """The terminals sell while, each round after a few more receipts, `calls_of_round` makes the back office's
+    killed calls; the terminals are closed and joined, also when a round fails."""
+    for terminal in terminals:
+        terminal.start()
+    calls: list[RegisterCall] = []
+    try:
+        for round_ in range(rounds):
+            target = sold(terminals) + chaos.randint(3, 8)
+            eventually(lambda target=target: sold(terminals) >= target, f"{target} receipts sold",
+                       lambda: (sold(terminals), errors_of(terminals)), timeout=60)
+            calls.extend(calls_of_round(round_))
+    finally:
+        for terminal in terminals:
+            terminal.closing.set()
+    for terminal in terminals:
+        terminal.join(90)
+        assert not terminal.is_alive(), f"{terminal.name} still selling after 90 s"
+    return calls
+
+
 # Only the back office opens shifts, so every shift document is one of its calls; the register starts with one open.
 @pytest.mark.kkt_adapter(kkt_auto_open_shift=False, kkt_print_delay_min_ms=5, kkt_print_delay_max_ms=30)
 @pytest.mark.kkt_register(shift_open=True)
@@ -195,23 +218,12 @@ def test_sigkill_around_shift_open_and_close_under_load_keeps_z_totals_and_numbe
     chaos = random.Random(seed)
     terminals = [Terminal(kkt_adapter, f"pos{n}-z{seed}", waits_for=("still_fiscalizing", "shift_closed"))
                  for n in range(TERMINALS)]
-    for terminal in terminals:
-        terminal.start()
-    calls: list[RegisterCall] = []
-    try:
-        for round_ in range(3):
-            target = sold(terminals) + chaos.randint(3, 8)
-            eventually(lambda target=target: sold(terminals) >= target, f"{target} receipts sold",
-                       lambda: (sold(terminals), errors_of(terminals)), timeout=60)
-            for action in ("close", "open"):
-                moment = chaos.choice(["sent", "signed"])
-                calls.append(call_and_kill(kkt_adapter, f"shift/{action}", f"{action}-{seed}-{round_}", moment))
-    finally:
-        for terminal in terminals:
-            terminal.closing.set()
-    for terminal in terminals:
-        terminal.join(90)
-        assert not terminal.is_alive(), f"{terminal.name} still selling after 90 s (seed {seed})"
+
+    def close_and_open(round_: int) -> list[RegisterCall]:
+        return [call_and_kill(kkt_adapter, f"shift/{action}", f"{action}-{seed}-{round_}",
+                              chaos.choice(["sent", "signed"])) for action in ("close", "open")]
+
+    calls = kills_among_sales(terminals, 3, chaos, close_and_open)
     last = kkt_adapter.shift_call("close")
     assert last.status_code == 200, last.text
 
@@ -261,22 +273,12 @@ def test_sigkill_around_correction_receipts_under_load_signs_each_once(
         kkt_adapter: KktAdapter, ofd_emulator, seed: int, opticserp_report_figure) -> None:
     chaos = random.Random(seed)
     terminals = [Terminal(kkt_adapter, f"pos{n}-c{seed}") for n in range(TERMINALS)]
-    for terminal in terminals:
-        terminal.start()
-    calls: list[RegisterCall] = []
-    try:
-        for round_ in range(4):
-            target = sold(terminals) + chaos.randint(3, 8)
-            eventually(lambda target=target: sold(terminals) >= target, f"{target} receipts sold",
-                       lambda: (sold(terminals), errors_of(terminals)), timeout=60)
-            calls.append(call_and_kill(kkt_adapter, "correction", f"corr-{seed}-{round_}",
-                                       chaos.choice(["sent", "signed"]), CORRECTION))
-    finally:
-        for terminal in terminals:
-            terminal.closing.set()
-    for terminal in terminals:
-        terminal.join(90)
-        assert not terminal.is_alive(), f"{terminal.name} still selling after 90 s (seed {seed})"
+
+    def correct(round_: int) -> list[RegisterCall]:
+        return [call_and_kill(kkt_adapter, "correction", f"corr-{seed}-{round_}", chaos.choice(["sent", "signed"]),
+                              CORRECTION)]
+
+    calls = kills_among_sales(terminals, 4, chaos, correct)
 
     assert not errors_of(terminals), f"seed {seed}: {errors_of(terminals)}"
     for call in calls:

@@ -7,10 +7,10 @@ FN has the last word when the check is closed, and its refusal (0x16 shift over 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from fiscal.fn import FiscalDrive, FnDocument
+from fiscal.settlement import Settlement  # the payment forms, as the adapter and the OFD count them
 from fiscal.shtrih import tlv
 from fiscal.shtrih.device_layouts import CloseCheck, OpenCheck, Sale
 from fiscal.shtrih.errors import ErrorCode
@@ -22,19 +22,6 @@ from .check import Check, CheckItem, CheckMemory
 from .device_error import DeviceError
 from .fn_thread import FnThread
 from .printer import Printer, Printout
-
-
-@dataclass(frozen=True)
-class Payments:
-    cash: int = 0
-    electronic: int = 0
-    prepayment: int = 0
-    credit: int = 0
-    other: int = 0
-
-    @property
-    def offsets(self) -> int:
-        return self.prepayment + self.credit + self.other
 
 
 def _half_up(numerator: int, denominator: int) -> int:
@@ -184,28 +171,28 @@ class Checkout:
         if request.discount:
             raise DeviceError(ErrorCode.BAD_PARAMETERS)
         cash, *cashless = request.payments
-        return await self._close(Payments(cash=cash, electronic=sum(cashless)))
+        return await self._close(Settlement(cash=cash, electronic=sum(cashless)))
 
     async def close_ex(self, request: CloseCheckEx) -> tuple[int, FnDocument]:
         """FF45: rounding is not modelled (must be 0); VAT sums sent are ignored, the drive computes them."""
         if request.rounding:
             raise DeviceError(ErrorCode.BAD_PARAMETERS)
         p = request.payments
-        return await self._close(Payments(p[0], request.electronic, p[13], p[14], p[15]))
+        return await self._close(Settlement(p[0], request.electronic, p[13], p[14], p[15]))
 
-    async def _close(self, paid: Payments) -> tuple[int, FnDocument]:
+    async def _close(self, paid: Settlement) -> tuple[int, FnDocument]:
         check = self.check
         if check is None:
             raise DeviceError(ErrorCode.WRONG_MODE)
         self._printer.require(idle=True)
         if not check.items:
             raise DeviceError(ErrorCode.ZERO_CHECK_TOTAL)
-        total = check.total
-        if paid.electronic + paid.offsets > total:
+        total, cashless = check.total, paid.paid - paid.cash  # only cash gives change
+        if cashless > total:
             raise DeviceError(ErrorCode.CASHLESS_OVER_TOTAL)
-        if paid.cash + paid.electronic + paid.offsets < total:
+        if paid.paid < total:
             raise DeviceError(ErrorCode.PAYMENTS_LESS_THAN_TOTAL)
-        kept = total - paid.electronic - paid.offsets
+        kept = total - cashless
         receipt = check.receipt(cash=kept, electronic=paid.electronic, prepayment=paid.prepayment,
                                 credit=paid.credit, other=paid.other)
         if check.correction:
