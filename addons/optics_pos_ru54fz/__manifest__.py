@@ -9,12 +9,16 @@
     "data": [
         "cron/ir_cron.xml",
         "views/pos_order_views.xml",
+        "views/product_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [
             "optics_pos_ru54fz/static/src/app/*.js",
             "optics_pos_ru54fz/static/src/app/*.xml",
+        ],
+        "web.assets_tests": [
+            "optics_pos_ru54fz/static/tests/tours/*.js",
         ],
     },
     "installable": True,

@@ -123,11 +123,16 @@ def ensure_database(server: PostgreSQLServer, config: StackConfig) -> None:
             connection.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(database, user))
 
 
-def odoo_database_initialized(config: StackConfig) -> bool:
-    """Whether Odoo has installed `base` in the database (it will not on its own into an existing one)."""
+def odoo_modules_to_install(config: StackConfig, wanted: list[str]) -> list[str]:
+    """Of `base` and `wanted`, those Odoo has not installed in the database (Odoo installs nothing on its own,
+    not even `base` into an existing empty database)."""
     try:
         with psycopg.connect(config.postgres_url(), password=config.postgres_password) as connection:
             row = connection.execute("SELECT to_regclass('public.ir_module_module') IS NOT NULL").fetchone()
+            if not (row and row[0]):
+                return ["base", *wanted]
+            installed = {name for (name,) in connection.execute(
+                "SELECT name FROM ir_module_module WHERE state = 'installed' AND name = ANY(%s)", (wanted,))}
     except psycopg.OperationalError:
-        return False
-    return bool(row and row[0])
+        return ["base", *wanted]
+    return [name for name in wanted if name not in installed]

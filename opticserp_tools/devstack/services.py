@@ -23,7 +23,7 @@ from pytest_opticserp.executors.postgresql import can_connect
 from pytest_opticserp.executors.redis import RedisServer, answers_ping
 
 from .config import LOOPBACK, StackConfig, StackConfigError, is_addons_dir
-from .postgresql import DevPostgreSQL, cluster_home, ensure_database, odoo_database_initialized
+from .postgresql import DevPostgreSQL, cluster_home, ensure_database, odoo_modules_to_install
 
 ORDER = ("redis", "postgresql", "ofd", "odoo-api", "register", "adapter", "odoo")
 ALIASES = {
@@ -271,13 +271,19 @@ def _odoo_process(service: Service, config: StackConfig, env: dict[str, str], ti
     command = [*config.odoo.command, "-c", str(conf)]
     if config.odoo_dev_mode:
         command.append(f"--dev={config.odoo_dev_mode}")
-    if not odoo_database_initialized(config):
-        command += ["-i", "base"]
+    install = odoo_modules_to_install(config, project_addons(config))
+    if install:
+        command += ["-i", ",".join(install)]
     health = service.probe.target
     return ServerProcess(
         f"odoo on {service.url}", command, logfile=service.log, is_ready=lambda: answers(health),
         startup_timeout=timeout, cwd=config.root, env=env,
     )
+
+
+def project_addons(config: StackConfig) -> list[str]:
+    """The project's Odoo addons (`addons/*/__manifest__.py`), which `up` installs into its Odoo."""
+    return sorted(manifest.parent.name for manifest in config.addons_dir.glob("*/__manifest__.py"))
 
 
 def write_odoo_config(config: StackConfig) -> Path:
@@ -300,7 +306,7 @@ def write_odoo_config(config: StackConfig) -> Path:
         "http_interface": LOOPBACK,
         "http_port": str(config.odoo_port),
         "workers": str(config.odoo_workers),
-        "max_cron_threads": "0",
+        "max_cron_threads": "1",  # the POS addon's cron fiscalizes the orders left "to send"
         "log_level": config.odoo_log_level,
         "data_dir": str(config.run_dir / "odoo"),
         "kkt_adapter_url": config.adapter_url,

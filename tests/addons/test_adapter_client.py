@@ -92,6 +92,23 @@ def test_22_percent_and_the_calculated_20_120_reach_the_register(kkt_adapter: Kk
     assert by_rate == {"22": {"sum": 122000, "vat": 22000}, "20/120": {"sum": 300000, "vat": 50000}}
 
 
+def test_a_made_to_order_pair_reaches_the_register_as_a_prepayment_then_the_goods_with_it_counted(
+        kkt_adapter: KktAdapter, client: AdapterClient) -> None:
+    advance = OrderSnapshot("Shop/0004", (OrderLine("Оправа Ray-Ban", 1, "3000.00", taxes=(VAT22,),
+                                                    payment_method_sign=2),), "3000.00", (Payment("cash", "3000.00"),))
+    pickup = OrderSnapshot("Shop/0005", (
+        OrderLine("Оправа Ray-Ban", 1, "7000.00", taxes=(VAT22,)),
+        OrderLine("Оправа Ray-Ban", -1, "3000.00", taxes=(VAT22,), payment_method_sign=2),
+    ), "4000.00", (Payment("card", "4000.00"),))
+    client.fiscalize(build_receipt(advance, "POS-001"), order_key(DB, 8))
+    client.fiscalize(build_receipt(pickup, "POS-001"), order_key(DB, 9))
+
+    totals = x_report(kkt_adapter)["sale"]
+    assert (totals["total"], totals["cash"], totals["electronic"], totals["prepayment"]) == (
+        1000000, 300000, 400000, 300000)
+    assert totals["by_rate"] == {"22/122": {"sum": 300000, "vat": 54098}, "22": {"sum": 700000, "vat": 126230}}
+
+
 def test_the_same_order_sent_twice_is_one_receipt(kkt_adapter: KktAdapter, client: AdapterClient) -> None:
     key = order_key(DB, 7, "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
     first = client.fiscalize(sale(), key)

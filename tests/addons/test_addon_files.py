@@ -42,7 +42,19 @@ def files_under(suffix: str) -> list[Path]:
 
 
 def test_the_addons_this_project_ships_are_there() -> None:
-    assert "optics_pos_ru54fz" in addon_ids(MANIFESTS)
+    assert {"optics_pos_ru54fz", "optics_core", "optics_core_ru54fz"} <= set(addon_ids(MANIFESTS))
+
+
+def test_the_fiscal_addon_and_the_optics_shop_know_nothing_of_each_other_but_through_the_bridge() -> None:
+    fiscal, shop = (manifest_of(ADDONS / name / "__manifest__.py") for name in ("optics_pos_ru54fz", "optics_core"))
+    bridge = manifest_of(ADDONS / "optics_core_ru54fz" / "__manifest__.py")
+    assert fiscal["depends"] == ["point_of_sale"] and shop["depends"] == ["point_of_sale", "product"]
+    assert sorted(bridge["depends"]) == ["optics_core", "optics_pos_ru54fz"] and bridge["auto_install"] is True
+    for name, other in (("optics_pos_ru54fz", "optics_core"), ("optics_core", "optics_pos_ru54fz")):
+        mentions = [str(path.relative_to(ADDONS)) for path in (ADDONS / name).rglob("*")
+                    if path.suffix in (".py", ".xml", ".js", ".csv") and other in path.read_text(encoding="utf-8")
+                    .replace("optics_core_ru54fz", "")]
+        assert not mentions, f"{name} names {other}: {mentions}"
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=addon_ids(MANIFESTS))

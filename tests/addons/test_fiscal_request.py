@@ -168,6 +168,35 @@ def test_the_made_to_order_pair_is_an_advance_then_the_full_price_with_the_advan
     assert (pickup["items"][0]["tax_rate"], pickup["prepayment"], pickup["payment_method"]) == ("22", "3000.00", "card")
 
 
+def test_an_advance_taken_back_on_the_pickup_order_is_the_advance_counted_not_an_item() -> None:
+    frame = OrderLine("Оправа Ray-Ban", 1, "7000.00", taxes=(VAT22,))
+    lenses = OrderLine("Линза 1.60", 2, "2500.00", taxes=(VAT20,))
+    frame_advance = OrderLine("Оправа Ray-Ban", -1, "3500.00", taxes=(VAT22,), payment_method_sign=2)
+    lens_advance = OrderLine("Линза 1.60", -1, "2500.00", taxes=(VAT20,), payment_method_sign=2)
+    pickup = build_receipt(order(frame, lenses, frame_advance, lens_advance, total="6000.00"), "POS-001")
+
+    assert [(i["name"], i["tax_rate"], i.get("payment_method_sign")) for i in pickup["items"]] == [
+        ("Оправа Ray-Ban", "22", None), ("Линза 1.60", "20", None)]
+    assert (pickup["total"], pickup["prepayment"], pickup["payment_method"]) == ("12000.00", "6000.00", "card")
+
+
+def test_a_refund_of_a_pickup_order_gives_the_advance_counted_back_too() -> None:
+    frame = OrderLine("Оправа Ray-Ban", -1, "7000.00", taxes=(VAT22,))
+    advance_back = OrderLine("Оправа Ray-Ban", 1, "3000.00", taxes=(VAT22,), payment_method_sign=2)
+    refund = build_receipt(order(frame, advance_back, total="-4000.00", payments=(Payment("cash", "-4000.00"),),
+                                 is_refund=True), "POS-001")
+
+    assert (refund["type"], refund["total"], refund["prepayment"], refund["payment_method"]) == (
+        "refund", "7000.00", "3000.00", "cash")
+
+
+def test_an_advance_line_sold_is_an_item_at_the_calculated_rate() -> None:
+    body = build_receipt(order(OrderLine("Оправа Ray-Ban", 1, "3500.00", taxes=(VAT22,), payment_method_sign=2),
+                               total="3500.00"), "POS-001")
+    assert [(i["tax_rate"], i["payment_method_sign"]) for i in body["items"]] == [("22/122", 2)]
+    assert "prepayment" not in body
+
+
 def test_each_marked_unit_is_an_item_of_its_own() -> None:
     line = sunglasses("100.00", quantity="3", marking_codes=("0104600000000001215abc", "0104600000000001215abd",
                                                              "0104600000000001215abe"), discount="0.01")

@@ -7,6 +7,11 @@ amount (100.00 for 3 units), the line becomes two items whose prices differ by o
 1 x 33.34). A line with a negative amount (an order-level discount, a loyalty reward) is spread over the lines
 of its VAT rate in proportion to their amounts, since a register takes no negative price.
 
+An advance taken on an earlier receipt is counted on the final one (tag 1215) either as the snapshot's
+`prepayment` or as a line of the advance's own kind (1214 = 1, 2, 3) taken back: a negative quantity on a sale,
+as Odoo's order of the goods handed over carries it. Such a line is no item: its amount goes to the advance
+counted, and the receipt's total is Odoo's plus it.
+
 Amounts travel as strings ("5000.00"), which the adapter reads as exact decimals. The body depends on the
 order alone, so a retry of the same order sends the same body under the same key.
 """
@@ -21,7 +26,7 @@ from typing import Any
 from .errors import PaymentMismatch, ReceiptBuildError, TotalMismatch
 from .money import KOPECK, QUANTITY_STEP, floor_rubles, format_quantity, format_rubles, round_rubles
 from .snapshot import FULL_PAYMENT, OrderLine, OrderSnapshot
-from .taxes import amount_with_vat, line_vat_rate
+from .taxes import ADVANCE_SIGNS, amount_with_vat, line_vat_rate
 
 MAX_NAME = 128  # tag 1030
 MAX_CASHIER_NAME = 64  # tag 1021
@@ -43,9 +48,12 @@ class _Priced:
 def build_receipt(order: OrderSnapshot, pos_id: str) -> dict[str, Any]:
     """The JSON body for the order; `ReceiptBuildError` (or a subclass) names the field when none can be made."""
     sign = Decimal(-1) if order.is_refund else Decimal(1)
-    priced = [p for index, line in enumerate(order.lines) if (p := _priced(index, line, sign)) is not None]
+    counted = _advance_taken_back(order, sign)
+    priced = [p for index, line in enumerate(order.lines)
+              if index not in counted and (p := _priced(index, line, sign)) is not None]
     total = sum((p.amount for p in priced), Decimal(0))
-    order_total = round_rubles(order.amount_total) * sign  # a float's 4999.999999999 is 5000.00
+    prepayment = round_rubles(order.prepayment) + sum(counted.values(), Decimal(0))
+    order_total = round_rubles(order.amount_total) * sign + sum(counted.values(), Decimal(0))  # 4999.9999 is 5000
     if total != order_total:
         raise TotalMismatch("amount_total", total, order_total)
     if total <= 0:
@@ -56,7 +64,7 @@ def build_receipt(order: OrderSnapshot, pos_id: str) -> dict[str, Any]:
         "type": "refund" if order.is_refund else "sale",
         "items": [item for p in _spread_discounts(priced) for item in _items(p)],
         "total": format_rubles(total),
-        **_settlement(order, sign, total),
+        **_settlement(order, sign, total, prepayment),
     }
     if order.cashier is not None and order.cashier.name.strip():
         body["cashier"] = {"name": order.cashier.name.strip()[:MAX_CASHIER_NAME]}
@@ -76,6 +84,16 @@ def buyer_contact(contact: str) -> str:
     if match is None:
         raise ReceiptBuildError("buyer_contact", f"{contact!r} is neither a phone (+7 and 10 digits) nor an e-mail")
     return f"+7{match.group(1)}"
+
+
+def _advance_taken_back(order: OrderSnapshot, sign: Decimal) -> dict[int, Decimal]:
+    """The lines that count an earlier advance (1214 = 1, 2, 3, quantity against the receipt's sense), by index,
+    with the amount each counts (positive)."""
+    counted = {}
+    for index, line in enumerate(order.lines):
+        if line.payment_method_sign in ADVANCE_SIGNS and line.quantity * sign < 0:
+            counted[index] = -amount_with_vat(line, f"lines[{index}].taxes") * sign
+    return counted
 
 
 def _priced(index: int, line: OrderLine, sign: Decimal) -> _Priced | None:
@@ -159,12 +177,11 @@ def _shares(amount: Decimal, count: int) -> list[Decimal]:
     return [Decimal(low + (1 if k < extra else 0)) * KOPECK for k in range(count)]
 
 
-def _settlement(order: OrderSnapshot, sign: Decimal, total: Decimal) -> dict[str, Any]:
+def _settlement(order: OrderSnapshot, sign: Decimal, total: Decimal, prepayment: Decimal) -> dict[str, Any]:
     """How the total was paid: cash net of the change given back, card, an advance counted, other."""
     paid = {"cash": Decimal(0), "card": Decimal(0), "other": Decimal(0)}
     for payment in order.payments:
         paid[payment.kind] += round_rubles(payment.amount) * sign
-    prepayment = round_rubles(order.prepayment)
     for what in ("card", "other"):
         if paid[what] < 0:
             raise PaymentMismatch("payments", f"{what} payments add up to {paid[what]}")

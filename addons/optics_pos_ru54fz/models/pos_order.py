@@ -60,10 +60,14 @@ class PosOrder(models.Model):
 
     def _kkt_mark_to_send(self):
         database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
-        # An order of nothing to pay (all given away) has no receipt to sign.
-        for order in self.filtered(lambda o: o.config_id.kkt_enabled and not o.kkt_state
-                                   and not o.currency_id.is_zero(o.amount_total)):
+        for order in self.filtered(lambda o: o.config_id.kkt_enabled and not o.kkt_state and o._kkt_has_receipt()):
             order.write({"kkt_state": "to_send", "kkt_key": order_key(database_uuid, order.id)})
+
+    def _kkt_has_receipt(self):
+        """An order of nothing to pay (all given away) has no receipt to sign, unless an advance paid it:
+        goods handed over against an advance are a receipt even with nothing left to pay."""
+        return not self.currency_id.is_zero(self.amount_total) or any(
+            line.product_id.kkt_payment_method_sign != "4" for line in self.lines)
 
     def action_fiscalize(self):
         """Send each order "to send" (or in error, by the button) that no other transaction holds."""
@@ -164,6 +168,7 @@ class PosOrder(models.Model):
                 quantity=line.qty, price_unit=line.price_unit, discount=line.discount,
                 taxes=tuple(Tax(tax.name, tax.amount, tax.amount_type, tax.price_include)
                             for tax in line.tax_ids_after_fiscal_position),
+                payment_method_sign=int(line.product_id.kkt_payment_method_sign or 4),
             )
             for line in self.lines
         )
@@ -174,7 +179,7 @@ class PosOrder(models.Model):
         cashier = self.session_id.user_id or self.user_id
         return OrderSnapshot(
             name=self.name, lines=lines, amount_total=self.amount_total, payments=payments,
-            is_refund=self.amount_total < 0, order_id=self.id,
+            is_refund=bool(self.lines.refunded_orderline_id) or self.amount_total < 0, order_id=self.id,
             cashier=Cashier(cashier.name) if cashier else None,
         )
 

@@ -1,0 +1,1 @@
+from . import glasses_order, prescription, product_template  # noqa: F401

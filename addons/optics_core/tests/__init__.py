@@ -1,0 +1,1 @@
+from . import test_glasses_order, test_prescription  # noqa: F401

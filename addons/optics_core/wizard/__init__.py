@@ -1,0 +1,1 @@
+from . import glasses_payment  # noqa: F401

@@ -1,0 +1,1 @@
+from . import glasses_order  # noqa: F401

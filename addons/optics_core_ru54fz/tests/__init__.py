@@ -1,0 +1,1 @@
+from . import test_glasses_receipts  # noqa: F401
