@@ -32,6 +32,9 @@ ALIASES = {
     "kkt": "register", "shtrih": "register",
 }
 STARTUP_TIMEOUTS = {"redis": 15.0, "postgresql": 120.0, "odoo": 300.0}
+# Odoo holds each request until its registry is loaded (a minute while it installs our addons): a probe that
+# gave up sooner would leave its request queued there, and a hundred of them exhaust Odoo's connection pool.
+ODOO_PROBE_TIMEOUT = 60.0
 DEFAULT_STARTUP_TIMEOUT = 30.0
 
 
@@ -276,7 +279,8 @@ def _odoo_process(service: Service, config: StackConfig, env: dict[str, str], ti
         command += ["-i", ",".join(install)]
     health = service.probe.target
     return ServerProcess(
-        f"odoo on {service.url}", command, logfile=service.log, is_ready=lambda: answers(health),
+        f"odoo on {service.url}", command, logfile=service.log,
+        is_ready=lambda: answers(health, timeout=ODOO_PROBE_TIMEOUT),
         startup_timeout=timeout, cwd=config.root, env=env,
     )
 
