@@ -9,13 +9,14 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from emulators.faults import FaultSettings, SettingsError
-from emulators.serving import header_limits, serve
-from fiscal.http_limits import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT
+from fiscal.header_limits import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT
+
+if TYPE_CHECKING:
+    from emulators.faults import FaultSettings
 
 app = typer.Typer(help="Run an emulator (OFD, Odoo API, network fault proxy) standalone.", no_args_is_help=True)
 
@@ -34,6 +35,8 @@ def _check_log_level(value: str) -> str:
 
 
 def _fault_settings(prefix: str) -> FaultSettings:
+    from emulators.faults import FaultSettings, SettingsError
+
     try:
         return FaultSettings.from_env(os.environ, prefix)
     except SettingsError as exc:
@@ -59,6 +62,8 @@ def ofd(
 
     state = OfdState(_fault_settings("MOCK_OFD_"))
     application = create_app(state, bind_host=host, allowed_hosts=allowed_host or ())
+    from emulators.serving import header_limits, serve
+
     serve(application, host=host, port=port, log_level=log_level, on_shutdown=state.faults.release_held,
           http=header_limits(max_header_bytes, max_header_count))
 
@@ -80,6 +85,8 @@ def odoo_api(
 
     state = OdooApiState(_fault_settings("MOCK_ODOO_"))
     application = create_app(state, bind_host=host, allowed_hosts=allowed_host or ())
+    from emulators.serving import header_limits, serve
+
     serve(application, host=host, port=port, log_level=log_level, on_shutdown=state.faults.release_held,
           http=header_limits(max_header_bytes, max_header_count))
 
@@ -112,6 +119,8 @@ def netfault(
             f"netfault: {host}:{proxy.port} -> {target[0]}:{target[1]}, admin on {host}:{admin_port}",
             err=True,
         )
+        from emulators.serving import header_limits, serve
+
         serve(create_admin_app(proxy, bind_host=host, allowed_hosts=allowed_host or ()), host=host, port=admin_port,
               log_level=log_level, http=header_limits(max_header_bytes, max_header_count))
 

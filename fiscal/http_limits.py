@@ -16,8 +16,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-DEFAULT_MAX_HEADER_BYTES = 16 * 1024
-DEFAULT_MAX_HEADER_COUNT = 100
+from fiscal.header_limits import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT
 
 ErrorBody = Callable[[str], dict[str, Any]]
 

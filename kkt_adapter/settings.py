@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from redis.connection import parse_url as parse_redis_url
 
 from fiscal.fn import FnConfig, inn_problem
 from fiscal.origin import HostAllowList, parse_host_list
@@ -137,6 +136,8 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         if value is not None:
+            from redis.connection import parse_url as parse_redis_url  # redis's own reading; imported when used
+
             try:
                 parse_redis_url(value)
             except ValueError as exc:  # refused now, not as a traceback when the lock first connects

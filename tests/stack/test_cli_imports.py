@@ -1,0 +1,44 @@
+"""`opticserp --help` and `opticserp status` answer without importing the adapter's server stack.
+
+A developer types them many times a day; importing FastAPI, aiohttp, redis and uvicorn alone takes most of a
+second. The commands run in a fresh interpreter with `-X importtime`, which names every module imported.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_STACK = ("fastapi", "starlette", "aiohttp", "redis", "uvicorn", "httptools", "kkt_adapter.app",
+                "kkt_adapter.service", "kkt_adapter.server", "emulators.serving", "locust")
+
+
+def imported_modules(*args: str, cwd: Path) -> set[str]:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "opticserp_tools", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+
+
+def server_stack_in(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == name or m.startswith(name + ".") for name in SERVER_STACK))
+
+
+@pytest.mark.parametrize("args", [("--help",), ("status",)], ids=["help", "status"])
+def test_the_everyday_commands_do_not_import_the_server_stack(args: tuple[str, ...], project) -> None:
+    modules = imported_modules(*args, cwd=project.root)
+
+    assert "typer" in modules, "the check sees the imports"
+    assert server_stack_in(modules) == []
+
+
+def test_the_check_sees_the_server_stack_where_it_is_imported(project) -> None:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import kkt_adapter.app"], cwd=project.root,
+                          capture_output=True, text=True, timeout=60, check=False)
+    modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+
+    assert {"fastapi", "redis", "kkt_adapter.app"} <= set(server_stack_in(modules))
