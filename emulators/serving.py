@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from fiscal.http_limits import DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, limited_protocol
+from fiscal.http_server import PromptServer
 
 
 def _header_refusal(problem: str) -> dict[str, Any]:
@@ -36,8 +37,9 @@ HTTP_PROTOCOL = header_limits()
 GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
-class Server(uvicorn.Server):
-    """Uvicorn's server, calling `on_shutdown` as soon as it starts to stop (SIGTERM, Ctrl-C or `stop()`).
+class Server(PromptServer):
+    """Uvicorn's server (stopping promptly), calling `on_shutdown` as soon as it starts to stop (SIGTERM,
+    Ctrl-C or `stop()`).
 
     Uvicorn waits for the requests in flight before it exits; an emulator holding answers back on purpose
     (an injected delay) passes a callback that lets them go, so it stops at once instead of after the delay.
@@ -99,7 +101,7 @@ class ServerThread:
     startup_timeout: float = 10.0
     on_shutdown: Callable[[], None] | None = None
     http: type[asyncio.Protocol] = HTTP_PROTOCOL
-    _server: uvicorn.Server | None = field(default=None, init=False, repr=False)
+    _server: Server | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _error: BaseException | None = field(default=None, init=False, repr=False)
 

@@ -5,8 +5,11 @@ The product's own entry point (`python -m kkt_adapter`); the `opticserp adapter`
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
+
+STARTUP_FAILURE = 3  # as uvicorn.run exits when it cannot serve (the port taken, the lifespan failed)
 
 
 def run(host: str | None = None, port: int | None = None, env_file: Path = Path(".env"),
@@ -14,6 +17,8 @@ def run(host: str | None = None, port: int | None = None, env_file: Path = Path(
     """Serve until stopped; 2 (with the problem on stderr) when the settings cannot work."""
     # Imported here so that a process that only parses arguments starts without the app's imports.
     import uvicorn
+
+    from fiscal.http_server import PromptServer
 
     from .api.errors import header_limited_protocol
     from .app import create_app
@@ -28,7 +33,7 @@ def run(host: str | None = None, port: int | None = None, env_file: Path = Path(
     except ConfigurationError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
+    server = PromptServer(uvicorn.Config(
         application,
         host=settings.kkt_adapter_host,
         port=settings.kkt_adapter_port,
@@ -36,8 +41,10 @@ def run(host: str | None = None, port: int | None = None, env_file: Path = Path(
         access_log=settings.log_level == "DEBUG",
         timeout_graceful_shutdown=10,
         http=header_limited_protocol(settings.max_header_bytes, settings.max_header_count),
-    )
-    return 0
+    ))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl-C again once it has shut down
+        server.run()
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -132,8 +132,11 @@ class SyncWorker:
 
     async def _loop(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancel that lands as the event is set
+            # (a receipt woke the worker just as the adapter stops), and the worker would run on forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._next_wait())
+                async with asyncio.timeout(self._next_wait()):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.sync_now()
