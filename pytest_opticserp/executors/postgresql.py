@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -29,6 +30,7 @@ from pytest_opticserp.executors.base import (
     ServerStartError,
     ServiceControlError,
     log_tail,
+    wait_gone,
 )
 from pytest_opticserp.waiting import EventuallyTimeout, eventually
 
@@ -268,6 +270,9 @@ def runtime_parent() -> str:
     return tempfile.gettempdir()
 
 
+KILL_WAIT_SECONDS = 10.0
+
+
 def sweep_abandoned_clusters(parent: Path) -> None:
     """Stop and delete clusters whose pytest process died without teardown (e.g. killed with SIGKILL).
 
@@ -295,15 +300,26 @@ def _alive(pid: int) -> bool:
 
 
 def _kill_postmaster(datadir: Path) -> None:
-    """Kill the server of `datadir` and its backends, after checking the PID really is that server."""
+    """Kill the server of `datadir` and its backends, after checking the PID really is that server, and wait
+    until they are gone (a SIGKILL takes effect when the process next runs: on a busy machine, later), so its
+    directory is not deleted under a server still running."""
     try:
         pid = int((datadir / "postmaster.pid").read_text().split()[0])
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError, IndexError):
         return
     if str(datadir).encode() in cmdline:
+        group = [process for process in psutil.process_iter() if _in_group(process, pid)]
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
+        wait_gone(group, KILL_WAIT_SECONDS)
+
+
+def _in_group(process: psutil.Process, pgid: int) -> bool:
+    try:
+        return os.getpgid(process.pid) == pgid
+    except (ProcessLookupError, PermissionError):
+        return False
 
 
 def _server_environment() -> dict[str, str]:
