@@ -92,11 +92,12 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
         generation = state.note_call()
         body = await request.body()
         delay = state.faults.delay
-        if delay:
-            if not await state.faults.hold(delay):
-                return JSONResponse({"status": "error", "message": "the emulator is stopping"}, 503)
-            if state.stale(generation):  # reset while it waited: it belongs to a finished test
-                return JSONResponse({"status": "error", "message": "the emulator was reset during the delay"}, 503)
+        if delay and not await state.faults.hold(delay):
+            return JSONResponse({"status": "error", "message": "the emulator is stopping"}, 503)
+        # Reset since it arrived (during its delay, or while its body was read: then it saw the reset's delay of
+        # 0): it belongs to a finished test and must not take a failure armed for the next one.
+        if state.stale(generation):
+            return JSONResponse({"status": "error", "message": "the emulator was reset during the request"}, 503)
         if state.faults.take_failure():
             state.note_injected_failure()
             return JSONResponse({"status": "error", "message": "OFD temporarily unavailable (injected failure)"}, 503)

@@ -67,6 +67,11 @@ class CpuMeter:
                         first.setdefault(process.pid, used if initial else 0.0)
                         last[process.pid] = used
 
+    def seconds(self) -> dict[str, float]:
+        """Per watched name, the CPU seconds its processes used over the run."""
+        return {name: sum(used - self._first[name][pid] for pid, used in self._last[name].items())
+                for name in self._roots if name in self._last}
+
     def percent(self) -> dict[str, float]:
         """Per watched name, and `machine`: every process on the machine, in % of one core (200 = 2 cores)."""
         if self._wall <= 0:

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from opticserp_tools.load.cpu import CpuMeter
@@ -72,6 +72,7 @@ class LocustRun:
     exit_code: int
     cpu_percent: Mapping[str, float]
     workers_connected: int = 0
+    cpu_seconds: Mapping[str, float] = field(default_factory=dict)
 
     def endpoint(self, name: str) -> EndpointStats | None:
         return next((e for e in self.endpoints if e.name == name), None)
@@ -129,7 +130,7 @@ def run_locust(options: LoadOptions, locustfile: Path, label: str, url: str, wat
             for worker_process in started[1:]:  # the master tells its workers to quit
                 with contextlib.suppress(TimeoutError):
                     worker_process.wait(STOP_TIMEOUT)
-    return _read_stats(label, url, prefix, html, log, exit_code, cpu.percent(),
+    return _read_stats(label, url, prefix, html, log, exit_code, cpu.percent(), cpu.seconds(),
                        _workers_connected(log) if workers else 0)
 
 
@@ -155,7 +156,8 @@ def _token_passed_on() -> dict[str, str]:
 
 
 def _read_stats(label: str, url: str, prefix: Path, html: Path, log: Path, exit_code: int,
-                cpu_percent: Mapping[str, float], workers_connected: int) -> LocustRun:
+                cpu_percent: Mapping[str, float], cpu_seconds: Mapping[str, float],
+                workers_connected: int) -> LocustRun:
     stats = Path(f"{prefix}_stats.csv")
     if not stats.exists():
         raise LoadError(f"Locust wrote no statistics (exit code {exit_code}); last lines of {log}:\n{log_tail(log)}")
@@ -167,7 +169,7 @@ def _read_stats(label: str, url: str, prefix: Path, html: Path, log: Path, exit_
     endpoints = sorted((row for row in rows if row.name != "Aggregated"),
                        key=lambda row: (row.name != RECEIPT_ENDPOINT, row.name))
     return LocustRun(label, url, tuple(endpoints), aggregated, prefix, html, log, exit_code, cpu_percent,
-                     workers_connected)
+                     workers_connected, cpu_seconds)
 
 
 def _workers_connected(log: Path) -> int:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from opticserp_tools.load.locust_run import LocustRun
+from opticserp_tools.load.locust_run import RECEIPT_ENDPOINT, LocustRun
 from opticserp_tools.load.options import LoadOptions
 
 
@@ -58,6 +58,9 @@ class LoadResult:
             lines += _table(f"{o.noop_title}, same load", self.noop)
         lines.append(f"cpu over the run, % of one core ({os.cpu_count()} cores): " + _cpu(self.adapter.cpu_percent)
                      + (f" | no-op run: {_cpu(self.noop.cpu_percent)}" if self.noop is not None else ""))
+        per_receipt = cpu_per_receipt(self.adapter)
+        if per_receipt:
+            lines.append(per_receipt)
         low, high = o.print_delay_ms.low, o.print_delay_ms.high
         if o.target_url is None and high > 0:
             mean = (low + high) / 2
@@ -98,6 +101,20 @@ def checks(options: LoadOptions, adapter: LocustRun, noop: LocustRun | None) -> 
         result.append(Check(f"throughput >= {options.min_noop_ratio:.0%} of the {options.noop_title}'s",
                             ratio >= options.min_noop_ratio, f"{ratio:.0%}"))
     return result
+
+
+def cpu_per_receipt(run: LocustRun) -> str | None:
+    """The adapter's and the OFD emulator's CPU time per receipt signed in the run (reads included in the
+    adapter's when the mix had them), or None when no receipt was posted or no CPU was measured."""
+    receipts = run.endpoint(RECEIPT_ENDPOINT)
+    measured = {name: run.cpu_seconds[name] for name in ("adapter", "ofd") if name in run.cpu_seconds}
+    if receipts is None or not receipts.requests or not measured:
+        return None
+    names = {"adapter": "adapter", "ofd": "OFD emulator"}
+    others = run.aggregated.requests - receipts.requests
+    return ("cpu per receipt: " + ", ".join(f"{names[name]} {seconds / receipts.requests * 1000:.2f} ms"
+                                            for name, seconds in measured.items())
+            + f" ({receipts.requests} receipts" + (f"; the adapter's includes {others} reads)" if others else ")"))
 
 
 def _table(title: str, run: LocustRun) -> list[str]:

@@ -59,6 +59,10 @@ def test_the_summary_gives_p50_p95_p99_and_requests_per_second_per_endpoint(tmp_
     requests, failed, rps, p50, p95, p99 = receipts.split()[2:]
     assert int(requests) > 0 and int(failed) == 0 and float(rps) > 0
     assert float(p50) <= float(p95) <= float(p99)
+    cpu = re.search(r"^cpu per receipt: adapter ([0-9.]+) ms, OFD emulator ([0-9.]+) ms \((\d+) receipts",
+                    done.stdout, re.MULTILINE)
+    assert cpu is not None, done.stdout
+    assert float(cpu[1]) > 0 and float(cpu[2]) > 0 and int(cpu[3]) == int(requests)
 
 
 @LOAD_ADAPTER
