@@ -19,6 +19,7 @@ from emulators._admin import (
     json_body,
 )
 from emulators._guard import guard_admin
+from emulators.ofd.console import add_console
 from emulators.ofd.documents import AnyDocument, DocumentRejected, Rejection
 from emulators.ofd.rules import parse_document
 from emulators.ofd.sequence import FnSequence
@@ -144,5 +145,6 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
         state.reset()
         return {"status": "ok", **state.stats()}
 
+    add_console(app, state)
     document_bodies(app, {"FiscalDocument": AnyDocument, "SetFailure": SetFailure, "SetDelay": SetDelay})
     return app
