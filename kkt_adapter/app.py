@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__
-from .api import cash, correction, delivery, fn, receipts, shift, status
+from .api import cash, correction, delivery, fn, receipts, recent, shift, status
 from .api.access import AccessGuard, document_access_answers
 from .api.errors import BodySizeLimit, install_error_handlers
 from .api.json_body import document_bodies
 from .components import Components, build_driver, build_ofd
+from .console import add_console
 from .correction import CorrectionIn
 from .drivers.base import KktDriver
 from .health import heartbeat_snapshot
@@ -60,6 +61,8 @@ def create_app(settings: Settings, *, driver: KktDriver | None = None,
     document_bodies(app, {"ReceiptIn": ReceiptIn, "ShiftCallIn": shift.ShiftCallIn, "CorrectionIn": CorrectionIn,
                           "CashMovementIn": cash.CashIn})
     app.include_router(status.router)
+    app.include_router(recent.router)
     app.include_router(delivery.router)
     document_access_answers(app)
+    add_console(app, settings)
     return app

@@ -294,6 +294,22 @@ class ReceiptBuffer:
 
         return await self._db.run(read)
 
+    async def recent(self, limit: int) -> list[dict[str, Any]]:
+        """The newest receipts with their delivery state, for people watching the adapter.
+
+        Newest by insertion (rowid), not by `created_at`: a read of `limit` rows from the end of the table, however
+        many it holds, and the order stays true when the wall clock steps back.
+        """
+
+        def select(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = conn.execute(
+                "SELECT id, pos_id, operation, total, fiscal_doc_number, fn_serial, status, attempts, last_error,"
+                " created_at, synced_at FROM receipts ORDER BY rowid DESC LIMIT ?", (limit,)
+            ).fetchall()
+            return [dict(row) for row in rows]
+
+        return await self._db.run(select)
+
     async def newest_hlc(self) -> str | None:
         """The last HLC value stored, to seed the clock at start-up."""
         return await self._db.run(lambda conn: conn.execute("SELECT MAX(hlc) FROM receipts").fetchone()[0])

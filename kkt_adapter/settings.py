@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     kkt_api_token: SecretStr | None = Field(
         None, description="When set, every call but /v1/health needs Authorization: Bearer <token>.",
     )
+    kkt_console: Literal["on", "off"] = Field(
+        "on", description="The adapter's own web page at / (console/): set off in production, the page is for "
+        "development.",
+    )
 
     kkt_state_path: Path | None = Field(None, description="Mock register's fiscal drive file.")
     kkt_print_delay_min_ms: int = Field(200, ge=0, le=60_000)

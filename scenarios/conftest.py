@@ -17,6 +17,26 @@ from pytest_opticserp import KktAdapter, eventually
 from pytest_opticserp.factories.adapter import ADAPTERS
 
 _PASSED = pytest.StashKey[bool]()
+FAMILY = "scenario family"  # how a family's marker describes itself (pyproject.toml, pytest_opticserp.scenarios)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--one-per-family", action="store_true",
+                     help="run only the first scenario of each family (CI's sample on the other Pythons)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--one-per-family"):
+        return
+    families = {line.split(":")[0].strip() for line in config.getini("markers") if FAMILY in line}
+    kept, seen = [], set()
+    for item in items:
+        family = next((mark.name for mark in item.iter_markers() if mark.name in families), None)
+        if family is None or family not in seen:  # tests of no family (unit, plugin) all run
+            seen.add(family)
+            kept.append(item)
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
 
 
 @pytest.hookimpl(wrapper=True)

@@ -10,8 +10,9 @@ route sees it, in this order:
    POST; curl, Odoo's server side and the tests send none, so the guide's bodyless
    `curl -X POST http://localhost:8000/v1/kkt/buffer/sync` keeps working.
 3. With `KKT_API_TOKEN` set, every route but /v1/health (and the API description, /docs and
-   /openapi.json, which hold no data) needs `Authorization: Bearer <token>`: otherwise 401. /v1/health
-   answers everyone, but shows the details only to a caller with the token.
+   /openapi.json, and the console's page at / with its assets (console/), which hold no data) needs
+   `Authorization: Bearer <token>`: otherwise 401. /v1/health answers everyone, but shows the details only
+   to a caller with the token; the console's page asks for the token and sends it with its data calls.
 4. A mutating request with a body must say `Content-Type: application/json` (or a +json type): otherwise
    415. A page may send text/plain, a form or multipart to any address without asking the server first
    (no CORS preflight); JSON it may not, so this closes what step 2 might miss.
@@ -34,6 +35,7 @@ from .errors import error_body
 
 HEALTH_PATH = "/v1/health"
 OPEN_PATHS = {HEALTH_PATH, "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
+CONSOLE_PAGE, CONSOLE_ASSETS = "/", "/console/static/"  # a browser loads these without the token
 
 
 def token_matches(authorization: str | None, token: SecretStr | None) -> bool:
@@ -74,7 +76,7 @@ class AccessGuard:
             reason = cross_site_reason(headers.get("origin"), headers.get("sec-fetch-site"), host)
             if reason is not None:
                 return _refuse(403, "cross_site_request", "Origin", reason)
-        if scope["path"] not in OPEN_PATHS and not token_matches(headers.get("authorization"), self.token):
+        if not _open(scope["path"]) and not token_matches(headers.get("authorization"), self.token):
             return _refuse(401, "unauthorized", "Authorization", "send Authorization: Bearer <KKT_API_TOKEN>",
                            {"WWW-Authenticate": "Bearer"})
         body = has_body(headers.get("content-length"), headers.get("transfer-encoding"))
@@ -83,6 +85,10 @@ class AccessGuard:
             return _refuse(415, "unsupported_media_type", "Content-Type",
                            f"send Content-Type: application/json (got {given})")
         return None
+
+
+def _open(path: str) -> bool:
+    return path in OPEN_PATHS or path == CONSOLE_PAGE or path.startswith(CONSOLE_ASSETS)
 
 
 def _refuse(status: int, code: str, field: str, problem: str,

@@ -68,21 +68,3 @@ def test_the_checker_finds_a_real_receipt_and_rejects_a_wrong_fiscal_sign(browse
         browser.screenshot(f"check-{name.replace(' ', '-')}")
 
     assert verdicts == {"real": "found", "wrong sign": "wrong_sign"}
-
-
-def test_fail_next_3_opens_the_adapters_breaker_and_it_closes_after_recovery(browser, kkt_adapter,
-                                                                             ofd_emulator) -> None:
-    browser.open(f"{ofd_emulator.url}/")
-    count = browser.wait_for("#fail-count")
-    count.clear()
-    count.send_keys("3")
-    browser.find("#fail-next button, #fail-next input[type=submit]").click()
-    browser.wait_for("#mode", "3")
-    browser.screenshot("failing")
-
-    sell(kkt_adapter)
-
-    kkt_adapter.wait_for_breaker("OPEN")
-    kkt_adapter.wait_for_breaker("CLOSED")
-    kkt_adapter.wait_until_synced(1)
-    browser.wait_for("#mode", "normally")
