@@ -92,6 +92,9 @@ def up(names: list[str], *, detach: bool = False, with_postgres: bool = False, k
         _print_table(console, config, known, wanted if names else _with_optional(wanted, known))
         console.print(f"All {len(wanted)} services healthy {elapsed:.1f} s after the command started "
                       f"({len(to_start)} started, {len(running)} already running).")
+        pages = _pages(config, known, wanted)
+        if pages:
+            console.print("Pages: " + "; ".join(pages))
         if config.kkt == "serial" and "register" in to_start and "adapter" in running:
             console.print("The adapter was already running with another register; `opticserp restart adapter` "
                           "points it at this one.")
@@ -452,3 +455,11 @@ def _exit_leaving_services_running(console: Console) -> NoReturn:
     os._exit(EXIT_OK)
 
 
+def _pages(config: StackConfig, known: dict[str, Service], wanted: list[str]) -> list[str]:
+    """The web pages of the services up: the OFD emulator's console, and the adapter's page unless it is off."""
+    pages = []
+    if "ofd" in wanted and "ofd" in known:
+        pages.append(f"the OFD emulator's console {known['ofd'].url}/")
+    if "adapter" in wanted and "adapter" in known and config.environ.get("KKT_CONSOLE", "on").strip().lower() != "off":
+        pages.append(f"the adapter's page {known['adapter'].url}/")
+    return pages

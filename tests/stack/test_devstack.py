@@ -38,6 +38,8 @@ def test_up_reports_every_service_healthy_with_its_url_pid_and_the_start_up_time
                       ("postgresql", "postgresql://odoo@127.0.0.1:5433/opticserp_dev")):
         assert re.search(rf"^ {name} .* {re.escape(url)} +{pids[name]} +healthy ", output, re.M), output
     assert re.search(r"All 5 services healthy \d+\.\d s after the command started", output), output
+    assert "Pages: the OFD emulator's console http://127.0.0.1:9000/; the adapter's page http://127.0.0.1:8000/" \
+        in output, output
 
 
 def test_without_odoo_up_says_it_is_not_installed_and_how_to_add_it(stack) -> None:
