@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from emulators.ofd import OfdEmulator
+from emulators.ofd.console import feed
 from fiscal.fn import Cashier, FiscalDrive, FnConfig, FnDocument, FnItem, FnReceipt
 from tests.emulators.test_ofd_document_types import as_sent
 
@@ -162,6 +163,18 @@ def test_documents_are_listed_newest_first(ofd_client: httpx.Client, make_receip
 
     assert [d["fd"] for d in documents(ofd_client)["documents"]] == [5, 3, 7]
     assert page(ofd_client, "/").attrs("document", "data-fd") == ["5", "3", "7"]
+
+
+def test_the_table_shows_the_newest_documents_only_up_to_its_limit(ofd_client: httpx.Client, make_receipt,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feed, "MAX_ROWS", 2)
+    for fd in (1, 2, 3):
+        send(ofd_client, make_receipt(fiscal_doc_number=fd))
+
+    answer = documents(ofd_client)
+
+    assert ([d["fd"] for d in answer["documents"]], answer["matching"]) == ([3, 2], 3)
+    assert page(ofd_client, "/").attrs("document", "data-fd") == ["3", "2"]
 
 
 def test_a_resent_document_is_one_row_marked_duplicate(ofd_client: httpx.Client, make_receipt) -> None:

@@ -71,10 +71,16 @@ def document_row(received: ReceivedDocument) -> DocumentRow:
     )
 
 
+# The page re-renders its table every second: a drain of thousands of documents watched in the console must not
+# make the emulator render thousands of rows a second on the loop that answers the adapter.
+MAX_ROWS = 200
+
+
 @dataclass(frozen=True)
 class Feed:
     mode: str
-    documents: list[DocumentRow]  # newest first, filtered
+    documents: list[DocumentRow]  # newest first, filtered, at most MAX_ROWS
+    matching: int  # documents the filters keep, shown or not
     fns: list[str]  # every FN seen, whatever the filters
     sequences: list[FnSequence]
     filters: Filters
@@ -83,6 +89,7 @@ class Feed:
         return {
             "mode": self.mode,
             "documents": [asdict(row) for row in self.documents],
+            "matching": self.matching,
             "fns": self.fns,
             "sequences": [sequence.model_dump(mode="json") for sequence in self.sequences],
             "filters": asdict(self.filters),
@@ -98,5 +105,5 @@ def feed(state: OfdState, filters: Filters) -> Feed:
             sequences.append(state.fn_sequence(fn))
         except UnknownFn:  # reset between the two reads
             continue
-    return Feed(mode_text(state.faults.snapshot()), [row for row in rows if filters.keep(row)], fns, sequences,
-                filters)
+    kept = [row for row in rows if filters.keep(row)]
+    return Feed(mode_text(state.faults.snapshot()), kept[:MAX_ROWS], len(kept), fns, sequences, filters)
