@@ -91,6 +91,9 @@ SCHEMA += OPERATIONS_SCHEMA + ACKNOWLEDGEMENTS_SCHEMA + OUTBOX_SCHEMA
 UNDELIVERED = ("fiscalizing", "pending")
 DLQ_TABLES = (("dlq", "receipts", "receipt_id"), ("document_dlq", "fn_documents", "document_id"))
 COUNTED = ("fiscalizing", "pending", "synced", "failed", "dlq")  # failed: pending with a failed attempt
+_RESERVE = ("INSERT INTO receipts (id, idempotency_key, request_hash, pos_id, operation, total, payload, status, hlc,"
+            " created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, 'fiscalizing', ?, ?, ?"
+            " WHERE (SELECT COALESCE(SUM(n), 0) FROM receipt_counts WHERE status IN (?, ?)) < ?")
 
 
 def _recount(conn: sqlite3.Connection) -> None:
@@ -219,44 +222,44 @@ class ReceiptBuffer:
         self, *, receipt_id: str, key: str, request_hash: str, pos_id: str, operation: str, total: int,
         payload: str, capacity: int, hlc: str,
     ) -> str:
-        """Store a receipt before it is fiscalized, unless the buffer is at capacity; its creation time."""
+        """Store a receipt before it is fiscalized, unless the buffer is at capacity; its creation time.
+
+        One statement (the capacity check is its WHERE, a taken key its UNIQUE constraint): see `SqliteWorker`.
+        """
+        now = self._now()
+        row = (receipt_id, key, request_hash, pos_id, operation, total, payload, hlc, now, now, *UNDELIVERED, capacity)
 
         def insert(conn: sqlite3.Connection) -> str:
-            if conn.execute("SELECT 1 FROM receipts WHERE idempotency_key = ?", (key,)).fetchone():
-                raise KeyTaken(key)  # checked first: a retry of an accepted receipt is answered even when full
-            placeholders = ",".join("?" * len(UNDELIVERED))
-            (undelivered,) = conn.execute(
-                f"SELECT COALESCE(SUM(n), 0) FROM receipt_counts WHERE status IN ({placeholders})", UNDELIVERED
-            ).fetchone()
-            if undelivered >= capacity:
+            try:
+                stored = conn.execute(_RESERVE, row).rowcount
+            except sqlite3.IntegrityError as exc:
+                if "receipts.idempotency_key" in str(exc):
+                    raise KeyTaken(key) from None
+                raise
+            if not stored:  # full; a retry of an accepted receipt is answered even so
+                if conn.execute("SELECT 1 FROM receipts WHERE idempotency_key = ?", (key,)).fetchone():
+                    raise KeyTaken(key)
                 raise BufferFull(capacity)
-            now = self._now()
-            conn.execute(
-                "INSERT INTO receipts (id, idempotency_key, request_hash, pos_id, operation, total, payload,"
-                " status, hlc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'fiscalizing', ?, ?, ?)",
-                (receipt_id, key, request_hash, pos_id, operation, total, payload, hlc, now, now),
-            )
             return now
 
-        return await self._db.transaction(insert)
+        return await self._db.transaction(insert, savepoint=False)
 
     async def complete_fiscalization(
         self, receipt_id: str, fiscal: FiscalData, document: dict[str, Any], response: dict[str, Any]
     ) -> None:
         """The register signed it: keep its requisites, the OFD document and the answer given to the POS."""
+        values = (fiscal.fn_serial, fiscal.fiscal_doc_number, json.dumps(fiscal.to_dict()),
+                  json.dumps(document, ensure_ascii=False), json.dumps(response, ensure_ascii=False), self._now(),
+                  receipt_id)
 
         def update(conn: sqlite3.Connection) -> None:
             cursor = conn.execute(
                 "UPDATE receipts SET status = 'pending', fn_serial = ?, fiscal_doc_number = ?, fiscal = ?,"
-                " document = ?, response = ?, updated_at = ? WHERE id = ? AND status = 'fiscalizing'",
-                (fiscal.fn_serial, fiscal.fiscal_doc_number, json.dumps(fiscal.to_dict()),
-                 json.dumps(document, ensure_ascii=False), json.dumps(response, ensure_ascii=False), self._now(),
-                 receipt_id),
-            )
+                " document = ?, response = ?, updated_at = ? WHERE id = ? AND status = 'fiscalizing'", values)
             if cursor.rowcount != 1:
                 raise LookupError(f"receipt {receipt_id} is not awaiting fiscalization")
 
-        await self._db.transaction(update)
+        await self._db.transaction(update, savepoint=False)
 
     async def discard(self, receipt_id: str) -> None:
         """Forget a receipt the register never signed; the POS got no 2xx for it and may retry."""

@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from typer.models import OptionInfo
 
 RECEIPTS_LOCUSTFILE = "receipts.py"
+# Issue 17's targets against the durable no-op; issue 8's (replaced) against the plain one.
+DURABLE_NOOP_RATIO = 0.5
+DURABLE_NOOP_P95_FACTOR = 2.0
+PLAIN_NOOP_RATIO = 0.7
 
 
 class LoadError(RuntimeError):
@@ -91,8 +95,12 @@ class LoadOptions(BaseModel):
     noop_durable: Annotated[bool, typer.Option(
         "--noop-durable",
         help="The no-op app commits each receipt to SQLite (synchronous=FULL) before answering")] = False
-    min_noop_ratio: Annotated[float, typer.Option(
-        "--min-noop-ratio", help="Adapter throughput / no-op throughput that must be reached")] = 0.7
+    min_noop_ratio: Annotated[float | None, typer.Option(
+        "--min-noop-ratio", help="Adapter throughput / no-op throughput that must be reached "
+        f"(default {DURABLE_NOOP_RATIO} against the durable no-op, {PLAIN_NOOP_RATIO} against the plain one)")] = None
+    max_noop_p95_factor: Annotated[float | None, typer.Option(
+        "--max-noop-p95-factor", metavar="FACTOR", help="The adapter's P95 at most this many times the no-op's "
+        f"(default {DURABLE_NOOP_P95_FACTOR:g} against the durable no-op, none against the plain one)")] = None
     workers: Annotated[int, typer.Option(
         "--workers", help="Run Locust distributed: a master and this many workers on 127.0.0.1")] = 0
     locust_processes: Annotated[int, typer.Option("--locust-processes", help="Locust's own --processes")] = 1
@@ -122,6 +130,18 @@ class LoadOptions(BaseModel):
         return "durable no-op FastAPI app" if self.noop_durable else "no-op FastAPI app"
 
     @property
+    def noop_ratio_target(self) -> float:
+        if self.min_noop_ratio is not None:
+            return self.min_noop_ratio
+        return DURABLE_NOOP_RATIO if self.noop_durable else PLAIN_NOOP_RATIO
+
+    @property
+    def noop_p95_factor_target(self) -> float | None:
+        if self.max_noop_p95_factor is not None:
+            return self.max_noop_p95_factor
+        return DURABLE_NOOP_P95_FACTOR if self.noop_durable else None
+
+    @property
     def seconds(self) -> int:
         return max(1, round(self.duration))
 
@@ -135,6 +155,12 @@ class LoadOptions(BaseModel):
             raise LoadError(f"print delay {self.print_delay_ms} ms: give 0 <= min <= max")
         if self.noop_durable and not self.compare_noop:
             raise LoadError("a durable no-op app is only started to compare with: add --compare-noop")
+        if not self.compare_noop and (self.min_noop_ratio is not None or self.max_noop_p95_factor is not None):
+            raise LoadError("--min-noop-ratio and --max-noop-p95-factor compare with a no-op run: add --compare-noop")
+        if self.min_noop_ratio is not None and self.min_noop_ratio <= 0:
+            raise LoadError(f"--min-noop-ratio {self.min_noop_ratio:g}: give a ratio above 0, e.g. 0.5")
+        if self.max_noop_p95_factor is not None and self.max_noop_p95_factor <= 0:
+            raise LoadError(f"--max-noop-p95-factor {self.max_noop_p95_factor:g}: give a factor above 0, e.g. 2")
         if self.workers and self.locust_processes > 1:
             raise LoadError("give workers or locust processes, not both")
         if self.locustfile is not None and not self.locustfile.is_file():

@@ -72,6 +72,10 @@ class LoadResult:
             row = self.adapter.throughput_row
             lines.append(f"adapter / no-op throughput ({row.name}): {row.rps:.1f} / "
                          f"{self.noop.throughput_row.rps:.1f} req/s = {ratio:.2f}")
+            theirs = self.noop.throughput_row.p95
+            if row.p95 is not None and theirs is not None:
+                lines.append(f"adapter / no-op P95 ({row.name}): {_ms(row.p95)} / {_ms(theirs)} ms"
+                             + (f" = {row.p95 / theirs:.1f}x" if theirs else ""))
         for check in self.checks:
             lines.append(f"target {check.name}: {'met' if check.met else 'MISSED'} ({check.measured})")
         files = [str(path) for run in (self.adapter, self.noop) if run is not None for path in run.report_files()]
@@ -98,9 +102,24 @@ def checks(options: LoadOptions, adapter: LocustRun, noop: LocustRun | None) -> 
                         if total.failures else f"0 of {total.requests}"))
     if noop is not None:
         ratio = adapter.throughput_row.rps / noop.throughput_row.rps if noop.throughput_row.rps else 0.0
-        result.append(Check(f"throughput >= {options.min_noop_ratio:.0%} of the {options.noop_title}'s",
-                            ratio >= options.min_noop_ratio, f"{ratio:.0%}"))
+        target = options.noop_ratio_target
+        result.append(Check(f"throughput >= {target:g} of the {options.noop_title}'s", ratio >= target,
+                            f"{ratio:.2f}"))
+        factor = options.noop_p95_factor_target
+        if factor is not None:
+            result.append(_p95_against_noop(adapter, noop, factor, options.noop_title))
     return result
+
+
+def _p95_against_noop(adapter: LocustRun, noop: LocustRun, factor: float, title: str) -> Check:
+    """Locust rounds percentiles to whole milliseconds (and 0 means under one), so the no-op's P95 counts as
+    at least 1 ms: a factor of a rounded 0 would ask for the impossible."""
+    name = f"P95 <= {factor:g}x the {title}'s"
+    mine, theirs = adapter.throughput_row.p95, noop.throughput_row.p95
+    if mine is None or theirs is None:
+        return Check(name, False, "no request completed")
+    allowed = factor * max(theirs, 1.0)
+    return Check(name, mine <= allowed, f"{_ms(mine)} vs {_ms(theirs)} ms, allowed {allowed:g} ms")
 
 
 def cpu_per_receipt(run: LocustRun) -> str | None:

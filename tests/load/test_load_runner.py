@@ -108,6 +108,32 @@ def test_distributed_locust_runs_a_master_and_two_workers(kkt_adapter: KktAdapte
     assert {"Locust master", "Locust worker 1", "Locust worker 2"} <= set(started_pids("\n".join(result.started)))
 
 
+@pytest.mark.parametrize(("targets", "verdict"), [
+    (("--min-noop-ratio", "0.000001", "--max-noop-p95-factor", "1000"), 0), (("--min-noop-ratio", "1000"), 1)])
+def test_against_the_durable_no_op_the_run_prints_both_tables_and_judges_throughput_and_p95(
+        targets: tuple[str, ...], verdict: int, tmp_path: Path) -> None:
+    """Issue 17's targets in one command: the durable no-op app first, then the adapter, compared."""
+    done = run_runner("-u", "2", "-t", "2s", "--tags", "receipt", "--compare-noop", "--noop-durable",
+                      "--p95-target", GENEROUS_MS, "--report-dir", str(tmp_path), *targets)
+
+    assert done.returncode == verdict, done.stdout + done.stderr
+    assert "durable no-op FastAPI app, same load" in done.stdout, done.stdout
+    throughput = re.search(r"^adapter / no-op throughput \(POST /v1/kkt/receipt\): ([0-9.]+) / ([0-9.]+) req/s",
+                           done.stdout, re.MULTILINE)
+    p95 = re.search(r"^adapter / no-op P95 \(POST /v1/kkt/receipt\): ([0-9.]+) / ([0-9.]+) ms", done.stdout,
+                    re.MULTILINE)
+    assert throughput is not None and p95 is not None, done.stdout
+    assert float(throughput[1]) > 0 and float(throughput[2]) > 0 and float(p95[1]) > 0
+    ratio_line = "target throughput >= 1000 of the durable no-op FastAPI app's: MISSED" if verdict else (
+        "target throughput >= 1e-06 of the durable no-op FastAPI app's: met")
+    assert ratio_line in done.stdout, done.stdout
+    if not verdict:
+        assert "target P95 <= 1000x the durable no-op FastAPI app's: met" in done.stdout, done.stdout
+    else:  # issue 17's default factor applies when none is given
+        assert "target P95 <= 2x the durable no-op FastAPI app's:" in done.stdout, done.stdout
+    assert not [pid for pid in started_pids(done.stdout).values() if psutil.pid_exists(pid)], "left running"
+
+
 def test_ctrl_c_stops_every_process_the_runner_started(tmp_path: Path) -> None:
     output = tmp_path / "runner.out"
     runner = ServerProcess("opticserp load", [sys.executable, "-m", "opticserp_tools.load", "-u", "2", "-t", "60s",
@@ -134,9 +160,17 @@ def test_ctrl_c_stops_every_process_the_runner_started(tmp_path: Path) -> None:
     assert not [name for name, pid in pids.items() if psutil.pid_exists(pid)], f"left running: {pids}"
 
 
-@pytest.mark.parametrize(("option", "value"), [("--print-delay", "500-200"), ("--duration", "soon"), ("--users", "x")])
+@pytest.mark.parametrize(("option", "value"), [("--print-delay", "500-200"), ("--duration", "soon"), ("--users", "x"),
+                                               ("--min-noop-ratio", "0.5"), ("--max-noop-p95-factor", "2")])
 def test_a_wrong_option_value_exits_2_naming_the_option(option: str, value: str, capsys) -> None:
+    """The no-op targets without --compare-noop are wrong too: there is nothing to compare with."""
     assert main([option, value]) == 2
+    assert option in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--min-noop-ratio", "--max-noop-p95-factor"])
+def test_a_no_op_target_of_zero_or_less_exits_2_naming_the_option(option: str, capsys) -> None:
+    assert main(["--compare-noop", option, "0"]) == 2
     assert option in capsys.readouterr().err
 
 
