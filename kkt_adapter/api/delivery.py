@@ -35,13 +35,13 @@ async def sync_now(parts: Parts) -> dict[str, Any]:
 @router.get("/v1/kkt/dlq", summary="Receipts the adapter gave up delivering, with the reason",
             responses=error_responses({422: "include_resolved is not a boolean"}))
 async def list_dlq(parts: Parts, include_resolved: bool = False) -> dict[str, Any]:
-    entries = await parts.buffer.dlq_entries(include_resolved)
+    entries = await parts.buffer.dlq.entries(include_resolved)
     return {"count": len(entries), "entries": entries}
 
 
 @router.post("/v1/kkt/dlq/redrive", summary="Queue every unresolved DLQ receipt for delivery again")
 async def redrive_all(parts: Parts) -> dict[str, Any]:
-    moved = await parts.buffer.redrive()
+    moved = await parts.buffer.dlq.redrive()
     parts.worker.wake()
     return {"redriven": moved}
 
@@ -49,7 +49,7 @@ async def redrive_all(parts: Parts) -> dict[str, Any]:
 @router.post("/v1/kkt/dlq/{entry_id}/redrive", summary="Queue one DLQ receipt for delivery again",
              responses=ENTRY_ERRORS)
 async def redrive_one(entry_id: EntryId, parts: Parts) -> dict[str, Any]:
-    if not await parts.buffer.redrive(entry_id):
+    if not await parts.buffer.dlq.redrive(entry_id):
         raise ApiError(404, "dlq_entry_not_found", f"no unresolved DLQ entry {entry_id}", field="entry_id")
     parts.worker.wake()
     return {"redriven": 1}
@@ -71,6 +71,6 @@ async def resolve(entry_id: EntryId, request: Request, parts: Parts) -> dict[str
     raw = await request.body()  # read by the adapter's strict JSON reader, as the receipt body is
     body = ResolveBody.model_validate(parse_json_body(raw, request.headers.get("content-type"))) if raw.strip() \
         else ResolveBody()
-    if not await parts.buffer.resolve(entry_id, body.note):
+    if not await parts.buffer.dlq.resolve(entry_id, body.note):
         raise ApiError(404, "dlq_entry_not_found", f"no unresolved DLQ entry {entry_id}", field="entry_id")
     return {"resolved": entry_id}

@@ -137,10 +137,10 @@ async def test_a_document_given_up_on_is_listed_in_the_dlq_and_can_be_redriven(b
     await buffer.outbox.store([fn_doc(2)])
     document_id = f"fn-document:{FISCAL.fn_serial}:2"
     await buffer.record([DeliveryOutcome(document_id, "dlq", error="rejected: shift_number")])
-    (entry,) = await buffer.dlq_entries()
+    (entry,) = await buffer.dlq.entries()
     assert (entry["doc_type"], entry["fiscal_doc_number"], entry["reason"]) == (2, 2, "rejected: shift_number")
     assert (await buffer.counts()).documents_dlq == 1
-    assert await buffer.redrive(entry["id"]) == 1
+    assert await buffer.dlq.redrive(entry["id"]) == 1
     assert [d.receipt_id for d in (await buffer.due(10, now=0.0))[0]] == [document_id]
 
 
