@@ -108,15 +108,14 @@ def test_distributed_locust_runs_a_master_and_two_workers(kkt_adapter: KktAdapte
     assert {"Locust master", "Locust worker 1", "Locust worker 2"} <= set(started_pids("\n".join(result.started)))
 
 
-@pytest.mark.parametrize(("targets", "verdict"), [
-    (("--min-noop-ratio", "0.000001", "--max-noop-p95-factor", "1000"), 0), (("--min-noop-ratio", "1000"), 1)])
-def test_against_the_durable_no_op_the_run_prints_both_tables_and_judges_throughput_and_p95(
-        targets: tuple[str, ...], verdict: int, tmp_path: Path) -> None:
-    """Issue 17's targets in one command: the durable no-op app first, then the adapter, compared."""
+def test_against_the_durable_no_op_the_run_prints_both_tables_both_ratios_and_judges_both(tmp_path: Path) -> None:
+    """Issue 17's targets in one command: the durable no-op app first, then the adapter, compared (targets set so
+    the verdict does not depend on the machine; `tests/unit/test_load_checks.py` has the missed ones)."""
     done = run_runner("-u", "2", "-t", "2s", "--tags", "receipt", "--compare-noop", "--noop-durable",
-                      "--p95-target", GENEROUS_MS, "--report-dir", str(tmp_path), *targets)
+                      "--p95-target", GENEROUS_MS, "--report-dir", str(tmp_path),
+                      "--min-noop-ratio", "0.000001", "--max-noop-p95-factor", "1000")
 
-    assert done.returncode == verdict, done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
     assert "durable no-op FastAPI app, same load" in done.stdout, done.stdout
     throughput = re.search(r"^adapter / no-op throughput \(POST /v1/kkt/receipt\): ([0-9.]+) / ([0-9.]+) req/s",
                            done.stdout, re.MULTILINE)
@@ -124,13 +123,9 @@ def test_against_the_durable_no_op_the_run_prints_both_tables_and_judges_through
                     re.MULTILINE)
     assert throughput is not None and p95 is not None, done.stdout
     assert float(throughput[1]) > 0 and float(throughput[2]) > 0 and float(p95[1]) > 0
-    ratio_line = "target throughput >= 1000 of the durable no-op FastAPI app's: MISSED" if verdict else (
-        "target throughput >= 1e-06 of the durable no-op FastAPI app's: met")
-    assert ratio_line in done.stdout, done.stdout
-    if not verdict:
-        assert "target P95 <= 1000x the durable no-op FastAPI app's: met" in done.stdout, done.stdout
-    else:  # issue 17's default factor applies when none is given
-        assert "target P95 <= 2x the durable no-op FastAPI app's:" in done.stdout, done.stdout
+    for line in ("target throughput >= 1e-06 of the durable no-op FastAPI app's: met",
+                 "target P95 <= 1000x the durable no-op FastAPI app's: met", "result: every target met"):
+        assert line in done.stdout, done.stdout
     assert not [pid for pid in started_pids(done.stdout).values() if psutil.pid_exists(pid)], "left running"
 
 

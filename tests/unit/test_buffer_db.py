@@ -46,6 +46,14 @@ async def test_reserving_beyond_capacity_raises_and_stores_nothing(buffer: Recei
     assert await buffer.find_by_key("key2") is None
 
 
+async def test_a_taken_key_is_told_as_taken_even_when_the_buffer_is_full(buffer: ReceiptBuffer) -> None:
+    """So a POS retrying an accepted receipt gets its answer again, not a 503."""
+    await reserve(buffer, 1, capacity=1)
+    with pytest.raises(KeyTaken):
+        await buffer.reserve(receipt_id="other", key="key1", request_hash="h", pos_id="P", operation="sale",
+                             total=1, payload="{}", capacity=1, hlc="x")
+
+
 async def test_discard_forgets_only_unsigned_receipts(buffer: ReceiptBuffer) -> None:
     await reserve(buffer, 1)
     await reserve(buffer, 2)
