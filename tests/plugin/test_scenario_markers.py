@@ -10,17 +10,6 @@ import pytest
 
 from pytest_opticserp import EventuallyTimeout, eventually
 
-RECORDS_ITS_ADAPTER = '''
-import json, os, pytest
-
-@pytest.mark.parametrize("n", range({count}))
-def test_posts_a_receipt(kkt_adapter, n):
-    assert kkt_adapter.post_receipt().status_code == 200
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with open(f"adapter-{{worker}}-{{n}}.json", "w") as file:
-        json.dump({{"port": kkt_adapter.port, "pid": kkt_adapter.pid, "buffer": str(kkt_adapter.buffer_path)}}, file)
-'''
-
 
 def test_markers_are_registered_with_descriptions(pytester: pytest.Pytester, inner_args: list[str]) -> None:
     result = pytester.runpytest(*inner_args, "--markers")
@@ -133,15 +122,18 @@ def test_no_adapter(ofd_network):
     result.stdout.fnmatch_lines(["*@pytest.mark.ofd_offline switched nothing on: the test uses no adapter fixture*"])
 
 
-def test_adapters_under_xdist_have_their_own_ports_and_buffers_and_are_gone_after(
+def test_adapters_under_two_xdist_workers_run_at_once_each_on_its_own_port_and_buffer_and_are_gone_after(
     pytester: pytest.Pytester, inner_args: list[str]
 ) -> None:
-    pytester.makepyfile(RECORDS_ITS_ADAPTER.format(count=4))
+    """One inner session with two workers (each costs seconds of CPU): the tests overlap across the workers, and
+    every adapter had a port and a buffer of its own and is gone once the session ends."""
+    pytester.makepyfile(MEETS_THE_OTHER_WORKER)
     result = pytester.runpytest_subprocess(*inner_args, "-n", "2")
     result.assert_outcomes(passed=4)
-    adapters = [json.loads(path.read_text()) for path in pytester.path.glob("adapter-*.json")]
-    assert len({a["port"] for a in adapters}) == len({a["buffer"] for a in adapters}) == 4
-    assert not [a["pid"] for a in adapters if psutil.pid_exists(a["pid"])], "an adapter outlived its test"
+    running = [json.loads(path.read_text()) for path in pytester.path.glob("running-*.json")]
+    assert {r["worker"] for r in running} == {"gw0", "gw1"}
+    assert len({r["port"] for r in running}) == len({r["buffer"] for r in running}) == 4
+    assert not [r["pid"] for r in running if psutil.pid_exists(r["pid"])], "an adapter outlived its test"
 
 
 def test_an_interrupted_session_leaves_no_adapter_running(pytester: pytest.Pytester, inner_args: list[str]) -> None:
@@ -157,15 +149,6 @@ def test_interrupted(kkt_adapter):
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
-def test_two_workers_run_adapter_tests_at_the_same_time(pytester: pytest.Pytester, inner_args: list[str]) -> None:
-    pytester.makepyfile(MEETS_THE_OTHER_WORKER)
-    result = pytester.runpytest_subprocess(*inner_args, "-n", "2")
-    result.assert_outcomes(passed=4)
-    running = [json.loads(path.read_text()) for path in pytester.path.glob("running-*.json")]
-    assert {r["worker"] for r in running} == {"gw0", "gw1"}
-    assert len({r["port"] for r in running}) == 4
-
-
 MEETS_THE_OTHER_WORKER = '''
 import json, os, pytest
 from pytest_opticserp import eventually
@@ -175,7 +158,8 @@ def test_an_outage_overlaps_a_test_on_the_other_worker(kkt_adapter, opticserp_sc
     worker = os.environ["PYTEST_XDIST_WORKER"]
     other = "gw1" if worker == "gw0" else "gw0"
     with open(f"running-{worker}-{n}.json", "w") as file:
-        json.dump({"worker": worker, "port": kkt_adapter.port}, file)
+        json.dump({"worker": worker, "port": kkt_adapter.port, "pid": kkt_adapter.pid,
+                   "buffer": str(kkt_adapter.buffer_path)}, file)
     with opticserp_scenario.ofd_offline():
         kkt_adapter.post_receipt()
         kkt_adapter.wait_for_network("OFFLINE")
