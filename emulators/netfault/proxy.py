@@ -14,6 +14,7 @@ import socket
 import struct
 from typing import Literal
 
+from emulators.netfault.listener import close_when_accepted
 from emulators.netfault.toxics import Bandwidth, Blackhole, Down, Latency, ResetPeer, SlowClose, Toxic
 
 CHUNK = 64 * 1024
@@ -67,6 +68,7 @@ class ToxicProxy:
         self.enabled = False
         await self._sync_listener()
         self._let_port_go()
+        await asyncio.sleep(0)  # handlers of connections accepted just before the close start, and drop them
         tasks = [c.task for c in self._connections if c.task is not None]
         for task in tasks:
             task.cancel()
@@ -112,7 +114,7 @@ class ToxicProxy:
             # other server (another test's proxy binding port 0) can take the port and answer in our place.
             self._placeholder = _hold_port(self.host, self.port)
             server, self._server = self._server, None
-            server.close()  # closes the listening socket now: new connections are refused
+            await close_when_accepted([server])  # closes the listening socket: new connections are refused
             for conn in list(self._connections):
                 conn.abort()
 
