@@ -9,8 +9,8 @@ A commit with synchronous=FULL waits for the disk, and that wait dominates a rec
 that arrive while one is being committed are therefore committed together (group commit): each runs in its
 own savepoint, so one that fails rolls back alone, and every caller is answered only after the shared
 COMMIT returned, so "committed" still means "on disk". A unit that changes the database with at most one
-statement needs no savepoint (SQLite undoes a failed statement by itself): `savepoint=False` spares its two
-round trips, which cost a busy adapter more than the statement (each takes the GIL back from the event loop).
+statement needs no savepoint (SQLite undoes a failed statement by itself): `savepoint=False` spares the two
+statements around it (a receipt's reserve and complete are such units).
 """
 
 from __future__ import annotations
