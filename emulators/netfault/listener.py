@@ -24,8 +24,8 @@ def _accepting(loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[Any]]:
             if task is not current and getattr(task.get_coro(), "__name__", "") == ACCEPT_TASK]
 
 
-async def close_when_accepted(servers: list[Any]) -> None:
-    """Close `servers` once no accepted connection is still being set up (nothing runs between the last check
+async def close_when_accepted(server: asyncio.Server) -> None:
+    """Close `server` once no accepted connection is still being set up (nothing runs between the last check
     and the close: both happen in one step of this loop)."""
     loop = asyncio.get_running_loop()
     for _ in range(MAX_ROUNDS):
@@ -33,5 +33,4 @@ async def close_when_accepted(servers: list[Any]) -> None:
         if not pending:
             break
         await asyncio.wait(pending)
-    for server in servers:
-        server.close()
+    server.close()

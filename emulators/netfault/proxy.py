@@ -114,7 +114,7 @@ class ToxicProxy:
             # other server (another test's proxy binding port 0) can take the port and answer in our place.
             self._placeholder = _hold_port(self.host, self.port)
             server, self._server = self._server, None
-            await close_when_accepted([server])  # closes the listening socket: new connections are refused
+            await close_when_accepted(server)  # closes the listening socket: new connections are refused
             for conn in list(self._connections):
                 conn.abort()
 
