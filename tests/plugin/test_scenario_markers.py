@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import psutil
@@ -121,6 +122,20 @@ def test_no_adapter(ofd_network):
     result.stdout.fnmatch_lines(["*@pytest.mark.ofd_offline switched nothing on: the test uses no adapter fixture*"])
 
 
+def test_adapters_under_two_xdist_workers_run_at_once_each_on_its_own_port_and_buffer_and_are_gone_after(
+    pytester: pytest.Pytester, inner_args: list[str]
+) -> None:
+    """One inner session with two workers (each costs seconds of CPU): the tests overlap across the workers, and
+    every adapter had a port and a buffer of its own and is gone once the session ends."""
+    pytester.makepyfile(MEETS_THE_OTHER_WORKER)
+    result = pytester.runpytest_subprocess(*inner_args, "-n", "2")
+    result.assert_outcomes(passed=4)
+    running = [json.loads(path.read_text()) for path in pytester.path.glob("running-*.json")]
+    assert {r["worker"] for r in running} == {"gw0", "gw1"}
+    assert len({r["port"] for r in running}) == len({r["buffer"] for r in running}) == 4
+    assert not [r["pid"] for r in running if psutil.pid_exists(r["pid"])], "an adapter outlived its test"
+
+
 def test_an_interrupted_session_leaves_no_adapter_running(pytester: pytest.Pytester, inner_args: list[str]) -> None:
     pytester.makepyfile('''
 def test_interrupted(kkt_adapter):
@@ -132,6 +147,27 @@ def test_interrupted(kkt_adapter):
     assert result.ret == pytest.ExitCode.INTERRUPTED
     pid = int((pytester.path / "adapter.pid").read_text())
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+MEETS_THE_OTHER_WORKER = '''
+import json, os, pytest
+from pytest_opticserp import eventually
+
+@pytest.mark.parametrize("n", range(4))
+def test_an_outage_overlaps_a_test_on_the_other_worker(kkt_adapter, opticserp_scenario, n):
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    other = "gw1" if worker == "gw0" else "gw0"
+    with open(f"running-{worker}-{n}.json", "w") as file:
+        json.dump({"worker": worker, "port": kkt_adapter.port, "pid": kkt_adapter.pid,
+                   "buffer": str(kkt_adapter.buffer_path)}, file)
+    with opticserp_scenario.ofd_offline():
+        kkt_adapter.post_receipt()
+        kkt_adapter.wait_for_network("OFFLINE")
+        eventually(lambda: any(name.startswith(f"running-{other}-") for name in os.listdir(".")),
+                   f"a test on {other} while {worker} is offline (are the workers running one after the other?)",
+                   timeout=60)
+    kkt_adapter.wait_until_synced(1)
+'''
 
 
 MARKED_SCENARIOS = '''
