@@ -54,7 +54,7 @@ def test_corrupted_bytes_on_the_line_cost_retries_not_receipts(kkt_adapter_app: 
         kkt_register_device.corrupt_next(1, after=n * 7)  # a byte of an answer, somewhere else each time
         answers.append(kkt_adapter_app.post_receipt(key=f"noisy-{n}"))
 
-    assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
+    assert {a.status_code for a in answers} == {200}, [a.text for a in answers if a.status_code != 200]
     signed = sorted(a.json()["fiscal"]["fiscal_doc_number"] for a in answers)
     assert fn_receipts(kkt_register_device)[-10:] == signed and len(set(signed)) == 10
     assert kkt_register_device.stats.frames_damaged >= 1  # the faults hit the wire

@@ -6,7 +6,9 @@ event loop. pyserial's `serial_for_url` opens `/dev/ttyUSB0`, a pty's path and `
 A command's outcome is known only from its answer, so what this layer re-sends is chosen with care: a frame
 the device NAKed, or one it says (NAK to our ENQ) it never got, goes again; an answer that arrives damaged is
 asked for again with NAK then ENQ, and the device sends the same stored answer (it never executes the same
-frame twice while its answer is pending). When the device has nothing for us after it took a command (it
+frame twice while its answer is pending). Between the NAK and the ENQ the line is read until it falls quiet and
+what came is dropped: the rest of a damaged frame is data that may look like ACK, NAK or STX, and how it was
+split into reads must not decide what the host does next. When the device has nothing for us after it took a command (it
 lost power meanwhile), the command may or may not have run: that is a `LinkError`, never a re-send. An
 answer pending from an earlier host (one that crashed before its ACK) is read, acknowledged, logged and
 dropped before our command goes out.
@@ -115,6 +117,32 @@ class HostLink:
             self.close()  # the next command opens the port again (a USB-serial adapter plugged back in)
             raise LinkError(f"writing to {self.url} failed: {exc}") from exc
 
+    def _read(self) -> bytes:
+        """What the port has, waiting at most its read timeout (POLL) for a first byte."""
+        if self._port is None:
+            raise LinkError(f"the port {self.url} is not open")
+        try:
+            return self._port.read(max(1, self._port.in_waiting))
+        except (serial.SerialException, OSError) as exc:
+            self.close()
+            raise LinkError(f"reading from {self.url} failed: {exc}") from exc
+
+    def _resync(self) -> None:
+        """After damage: NAK (the device stops re-sending), then drop every byte until the line has been quiet
+        for the byte timeout. The caller asks again with ENQ. A line that never falls quiet is a `LinkError`."""
+        self._write(bytes([NAK]))
+        self._events.clear()
+        self._parser = FrameParser()
+        t = self.timeouts
+        give_up = time.monotonic() + t.answer
+        quiet_until = time.monotonic() + t.byte
+        while (now := time.monotonic()) < quiet_until:
+            if now >= give_up:
+                raise LinkError(f"the line to the register on {self.url} never falls quiet (noise, or a wrong "
+                                f"speed?)")
+            if self._read():
+                quiet_until = time.monotonic() + t.byte
+
     def _next_event(self, timeout: float) -> Event:
         """The next control byte, frame or garbage; `_Silence` when nothing comes within `timeout`."""
         deadline = time.monotonic() + timeout
@@ -124,13 +152,7 @@ class HostLink:
                 if (cut := self._parser.drop_partial()) is not None:
                     return cut
                 raise _Silence
-            if self._port is None:
-                raise LinkError(f"the port {self.url} is not open")
-            try:
-                data = self._port.read(max(1, self._port.in_waiting))
-            except (serial.SerialException, OSError) as exc:
-                self.close()
-                raise LinkError(f"reading from {self.url} failed: {exc}") from exc
+            data = self._read()
             if data:
                 self._events.extend(self._parser.feed(data))
                 if self._parser.in_frame:  # a frame has begun: its bytes must keep coming
@@ -167,7 +189,7 @@ class HostLink:
                     damaged += 1
                     if damaged > t.retries:
                         raise LinkError(f"the register's answers on {self.url} keep arriving damaged")
-                    self._write(bytes([ENQ]))  # NAK sent: ask for the stored answer again
+                    self._write(bytes([ENQ]))  # resynced: ask for the stored answer again
                 case Control(byte=b) if b == NAK:
                     sends += 1
                     if sends > t.retries + 1:
@@ -183,7 +205,7 @@ class HostLink:
                     damaged += 1
                     if damaged > t.retries:
                         raise LinkError(f"the register's answers on {self.url} keep arriving damaged")
-                    self._write(bytes([NAK]))
+                    self._resync()
                     self._write(bytes([ENQ]))
                 case _:  # an ENQ from the device: not in this protocol's direction; ignore it
                     pass
@@ -206,7 +228,7 @@ class HostLink:
                 case BadFrame() | Garbage():
                     self.damaged += 1
                     log.info("a damaged answer from the register; asking for it again")
-                    self._write(bytes([NAK]))
+                    self._resync()
                     return None
                 case Control(byte=b) if b == NAK:
                     raise LinkError(f"the register on {self.url} lost the answer to {payload[:2].hex()} (switched "
@@ -217,7 +239,7 @@ class HostLink:
     def _handshake(self) -> None:
         """ENQ until the device says it is ready (NAK); an answer it still holds for an earlier host is dropped."""
         t = self.timeouts
-        silent = stale = 0
+        silent = stale = damaged = 0
         ask = True
         while True:
             if ask:
@@ -245,6 +267,12 @@ class HostLink:
                     self._write(bytes([ACK]))
                     self._stale(answer)
                     ask = False
+                case BadFrame() | Garbage():  # a damaged reply, or a damaged copy of an old answer: start afresh
+                    self.damaged += 1
+                    damaged += 1
+                    if damaged > t.retries:
+                        raise LinkError(f"the register's replies on {self.url} keep arriving damaged")
+                    self._resync()
                 case _:
                     ask = False
 
@@ -256,8 +284,8 @@ class HostLink:
         if isinstance(event, Frame):
             self._write(bytes([ACK]))
             self._stale(event.payload)
-        elif isinstance(event, BadFrame):
-            self._write(bytes([NAK]))
+        elif isinstance(event, BadFrame | Garbage):
+            self._resync()  # the handshake's next ENQ asks for it again
 
     def _drain(self) -> None:
         """Bytes that arrived between commands (a re-sent copy of an answer already taken): acknowledge and drop."""
