@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fiscal.fn import FiscalDrive
 
+from . import __version__
 from .acks import FnAcknowledgements
 from .breaker import CircuitBreaker
 from .buffer import ReceiptBuffer
@@ -76,7 +78,8 @@ def build_ofd(settings: Settings) -> Ofd:
     """HTTP is built in; another OFD_MODE names an entry point of group `kkt_adapter.ofd` (`mock`: the
     harness's in-process OFD), a class with `from_settings(settings)`."""
     if settings.ofd_mode == "http":
-        return HttpOfd(settings.ofd_base_url, settings.ofd_timeout, settings.ofd_max_concurrency)
+        return HttpOfd(settings.ofd_base_url, settings.ofd_timeout, settings.ofd_max_concurrency,
+                       user_agent=f"opticserp-kkt-adapter/{__version__} ({settings.kkt_adapter_id}; pid {os.getpid()})")
     found = entry_points(group=OFD_ENTRY_POINTS, name=settings.ofd_mode)
     if not found:
         raise ConfigurationError(

@@ -63,15 +63,17 @@ def _classify_status(status: int, body: str) -> OfdAnswer:
 
 
 class HttpOfd:
-    def __init__(self, base_url: str, timeout: float, max_connections: int) -> None:
+    def __init__(self, base_url: str, timeout: float, max_connections: int, user_agent: str | None = None) -> None:
+        """`user_agent` names this adapter to the OFD (which instance sent what shows in the OFD's log)."""
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_connections = max_connections
+        self._headers = {"User-Agent": user_agent} if user_agent else None
         self._session: aiohttp.ClientSession | None = None
 
     async def open(self) -> None:
         connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=30)
-        self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+        self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout, headers=self._headers)
 
     async def close(self) -> None:
         if self._session is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -24,6 +26,9 @@ from emulators.ofd.documents import AnyDocument, DocumentRejected, Rejection
 from emulators.ofd.rules import parse_document
 from emulators.ofd.sequence import FnSequence
 from emulators.ofd.state import OfdState, UnknownFn
+
+# Uvicorn's logger: its handler is the one the standalone emulator prints with (`opticserp logs ofd`).
+log = logging.getLogger("uvicorn.error")
 
 
 class OperatorConfirmation(BaseModel):
@@ -50,6 +55,15 @@ class Acknowledgement(BaseModel):
     operator_sign: str
     operator_confirmation: OperatorConfirmation
     duplicate: bool
+
+
+def _document_named(body: bytes) -> str:
+    """"FD 8 of FN 9999…" for the log, from whatever the body holds (it may not be a document at all)."""
+    try:
+        doc = json.loads(body)
+        return f"FD {doc['fiscal_doc_number']} of FN {doc['fn_serial']}"
+    except (ValueError, TypeError, KeyError):
+        return "a body that names no document"
 
 
 def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
@@ -92,26 +106,33 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
         """
         generation = state.note_call()
         body = await request.body()
+
+        def answer(payload: dict[str, Any], status: int, outcome: str) -> JSONResponse:
+            log.info("%s from %s: %s", _document_named(body), request.headers.get("user-agent", "?"), outcome)
+            return JSONResponse(payload, status)
+
         delay = state.faults.delay
         if delay and not await state.faults.hold(delay):
-            return JSONResponse({"status": "error", "message": "the emulator is stopping"}, 503)
+            return answer({"status": "error", "message": "the emulator is stopping"}, 503, "503, stopping")
         # Reset since it arrived (during its delay, or while its body was read: then it saw the reset's delay of
         # 0): it belongs to a finished test and must not take a failure armed for the next one.
         if state.stale(generation):
-            return JSONResponse({"status": "error", "message": "the emulator was reset during the request"}, 503)
+            return answer({"status": "error", "message": "the emulator was reset during the request"}, 503,
+                          "503, reset meanwhile")
         if state.faults.take_failure():
             state.note_injected_failure()
-            return JSONResponse({"status": "error", "message": "OFD temporarily unavailable (injected failure)"}, 503)
+            return answer({"status": "error", "message": "OFD temporarily unavailable (injected failure)"}, 503,
+                          f"503, injected failure ({state.faults.snapshot()['failures_remaining']} left)")
         try:
             document, raw = parse_document(body, state.vat_codes)
         except DocumentRejected as rejected:
             state.note_rejected()
-            return JSONResponse(rejected.payload(), rejected.status_code)
+            return answer(rejected.payload(), rejected.status_code, f"{rejected.status_code}, rejected")
         try:
             ack, duplicate = state.store(document, raw, generation)
         except DocumentRejected as conflict:
-            return JSONResponse(conflict.payload(), conflict.status_code)
-        return JSONResponse({**ack, "duplicate": duplicate})
+            return answer(conflict.payload(), conflict.status_code, f"{conflict.status_code}, conflict")
+        return answer({**ack, "duplicate": duplicate}, 200, "200, duplicate" if duplicate else "200, accepted")
 
     @app.get(
         "/ofd/v1/fn/{fn}",

@@ -6,13 +6,17 @@ The breaker, DLQ and OFD-timeout behaviours are black-box scenarios: `scenarios/
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import re
 from collections.abc import Iterator
 
 import pytest
 
 from emulators.netfault import NetfaultProxy
 from emulators.ofd import OfdEmulator
-from pytest_opticserp import InProcessKktAdapter, eventually, factories
+from kkt_adapter import __version__
+from pytest_opticserp import InProcessKktAdapter, KktAdapter, eventually, factories
 
 
 @pytest.fixture
@@ -23,6 +27,33 @@ def proxy(ofd_emulator: OfdEmulator) -> Iterator[NetfaultProxy]:
 
 
 kkt_adapter_via_proxy = factories.kkt_adapter_app(ofd_url_fixture="proxy")
+
+
+@contextlib.contextmanager
+def ofd_log() -> Iterator[list[str]]:
+    """The lines the in-process OFD emulator logs at INFO meanwhile (its server shows warnings only)."""
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("uvicorn.error")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def test_the_ofd_log_names_each_document_and_the_adapter_process_that_sent_it(kkt_adapter: KktAdapter) -> None:
+    with ofd_log() as lines:
+        fiscal = kkt_adapter.post_receipt().json()["fiscal"]
+        kkt_adapter.wait_until_synced(1)
+
+    sender = re.escape(f"opticserp-kkt-adapter/{__version__} (") + r"[\w.-]+" + re.escape(f"; pid {kkt_adapter.pid})")
+    line = f"FD {fiscal['fiscal_doc_number']} of FN {fiscal['fn_serial']} from {sender}: 200, accepted"
+    assert any(re.fullmatch(line, logged) for logged in lines), lines
 
 
 def test_a_receipt_reaches_the_ofd_right_after_the_post(kkt_adapter_app: InProcessKktAdapter,

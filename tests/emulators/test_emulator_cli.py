@@ -45,6 +45,27 @@ def test_the_ofd_command_reads_the_failure_variables(run_cli, free_port, make_re
     assert time.monotonic() - started >= 0.6
 
 
+def test_the_ofd_command_logs_each_document_its_sender_and_what_it_answered(run_cli, free_port,
+                                                                            make_receipt) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/ofd/v1"
+    ofd = run_cli("ofd", "--port", str(port), env={"MOCK_OFD_FAILURE_COUNT": "1", "MOCK_OFD_FAILURE_MODE": "count"})
+    ofd.wait_until_healthy(f"{url}/health")
+    receipt = make_receipt(fiscal_doc_number=43)
+    fn = receipt["fn_serial"]
+    for body in (receipt, receipt, receipt, make_receipt(fiscal_doc_number=44, total=-1), [1]):
+        http_client.post(f"{url}/receipts", json=body, headers={"User-Agent": "pos-7 (pid 99)"})
+
+    expected = [f"FD 43 of FN {fn} from pos-7 (pid 99): 503, injected failure (0 left)",
+                f"FD 43 of FN {fn} from pos-7 (pid 99): 200, accepted",
+                f"FD 43 of FN {fn} from pos-7 (pid 99): 200, duplicate",
+                f"FD 44 of FN {fn} from pos-7 (pid 99): 422, rejected",
+                "a body that names no document from pos-7 (pid 99): 400, rejected"]
+    eventually(lambda: expected[-1] in ofd.output(), "the last document's line in the OFD's output")
+    logged = [line.split("INFO:", 1)[1].strip() for line in ofd.output().splitlines() if " from pos-7 " in line]
+    assert logged == expected
+
+
 def test_the_ofd_command_refuses_an_invalid_variable_naming_it(run_cli, free_port) -> None:
     ofd = run_cli("ofd", "--port", str(free_port()), env={"MOCK_OFD_RESPONSE_DELAY": "15s"})
 

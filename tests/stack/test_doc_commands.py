@@ -70,7 +70,7 @@ def test_every_command_in_the_document_works_against_a_live_stack(document, proj
                     run(command, project)
         except BaseException:
             print(project.run("status", check=False).stdout)
-            print(project.run("logs", "-n", "30", check=False).stdout)
+            print(project.run("logs", "-n", "80", check=False).stdout)
             raise
     if missing:
         pytest.skip("every other command works; not run for lack of a tool: " + "; ".join(
