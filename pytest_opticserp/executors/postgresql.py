@@ -305,8 +305,13 @@ def _kill_postmaster(datadir: Path) -> None:
     directory is not deleted under a server still running."""
     try:
         pid = int((datadir / "postmaster.pid").read_text().split()[0])
+        server = psutil.Process(pid)
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError, IndexError):
+        if not cmdline and server.name() == "postgres":
+            # Exiting already: another session's sweep killed it a moment ago. Its directory must still wait.
+            wait_gone([server], KILL_WAIT_SECONDS)
+            return
+    except (OSError, ValueError, IndexError, psutil.Error):
         return
     if str(datadir).encode() in cmdline:
         group = [process for process in psutil.process_iter() if _in_group(process, pid)]

@@ -18,15 +18,17 @@ REQUEST = bytes([0x11, 0x1E, 0x00, 0x00, 0x00])  # "short status", operator pass
 # An answer whose data holds the values of every control byte and of STX: once its own STX is damaged,
 # the rest of the frame reads as ACK, NAK, ENQ and a frame start.
 ANSWER = answer_payload(0x11, 0, bytes([0x1E, ACK, NAK, ENQ, STX, 0x03, 0x07, ACK, NAK, 0x10]))
-TIMEOUTS = LinkTimeouts(control=0.2, byte=0.05, answer=1.0, retries=3)
+TIMEOUTS = LinkTimeouts(control=0.2, byte=0.05, answer=1.0, retries=3, quiet=0.005)
 
 
 class ScriptedDevice:
     """A port object for HostLink: a device that keeps its answer until ACKed, executes each new frame once,
-    and hands the host one byte per read. `damage` answer frames go out with their STX's low bit flipped."""
+    and hands the host one byte per read. `damage` answer frames go out with the low bit of their byte
+    `flip_at` flipped (0: STX, 1: LEN)."""
 
-    def __init__(self, damage: int = 1, noise_forever: bool = False) -> None:
+    def __init__(self, damage: int = 1, flip_at: int = 0, noise_forever: bool = False) -> None:
         self.damage = damage
+        self.flip_at = flip_at
         self.noise_forever = noise_forever
         self.executed = 0
         self._pending: bytes | None = None
@@ -70,7 +72,7 @@ class ScriptedDevice:
         frame = self._pending
         if self.damage:
             self.damage -= 1
-            return bytes([frame[0] ^ 0x01]) + frame[1:]
+            return frame[:self.flip_at] + bytes([frame[self.flip_at] ^ 0x01]) + frame[self.flip_at + 1:]
         return frame
 
 
@@ -87,6 +89,17 @@ def test_an_answer_damaged_once_is_asked_for_again_and_the_command_runs_once_how
     assert link.exchange(REQUEST) == ANSWER
     assert device.executed == 1
     assert link.damaged == 1  # one damaged answer is one retry, not one per piece of it
+
+
+def test_an_answer_whose_length_came_too_long_is_cut_after_the_byte_timeout_and_asked_for_again() -> None:
+    assert len(ANSWER) % 2 == 0  # so the flipped low bit of LEN makes the frame one byte longer than sent
+    device = ScriptedDevice(damage=1, flip_at=1)
+    link = link_to(device)
+    started = time.monotonic()
+
+    assert link.exchange(REQUEST) == ANSWER
+    assert time.monotonic() - started < TIMEOUTS.answer / 2  # not the whole answer timeout
+    assert (device.executed, link.damaged) == (1, 1)
 
 
 def test_an_answer_damaged_as_often_as_the_retries_allow_still_arrives() -> None:

@@ -41,6 +41,7 @@ from fiscal.shtrih.frames import (
 log = logging.getLogger(__name__)
 
 POLL = 0.02  # the port's read timeout: how often a wait checks its deadline (data wakes it at once)
+QUIET_POLL = 0.001  # how often the line is looked at while it must stay quiet after damage
 
 
 class LinkError(Exception):
@@ -51,11 +52,15 @@ class LinkError(Exception):
 @dataclass(frozen=True)
 class LinkTimeouts:
     """Seconds. `answer` is how long a command may take on the device (a Z report prints for a while);
-    `control` bounds the wait for a one-byte reply (ENQ's NAK, a frame's ACK); `byte` the gap inside a frame."""
+    `control` bounds the wait for a one-byte reply (ENQ's NAK, a frame's ACK); `byte` the gap inside a frame;
+    `quiet` is how long no byte must come after damage before the line counts as clear: the rest of a damaged
+    frame comes in the same burst (a byte takes 1.04 ms at 9600 baud), but a USB-serial adapter hands bytes
+    over in bursts up to its latency timer apart (16 ms by default on FTDI chips)."""
 
     control: float = 0.5
     byte: float = 0.3
     answer: float = 5.0
+    quiet: float = 0.02
     retries: int = 5  # re-sent frames, re-asked answers and unanswered ENQs, each counted per command
 
 
@@ -117,46 +122,60 @@ class HostLink:
             self.close()  # the next command opens the port again (a USB-serial adapter plugged back in)
             raise LinkError(f"writing to {self.url} failed: {exc}") from exc
 
-    def _read(self) -> bytes:
-        """What the port has, waiting at most its read timeout (POLL) for a first byte."""
+    def _read(self, wait: bool = True) -> bytes:
+        """What the port has; with `wait`, waiting at most its read timeout (POLL) for a first byte."""
         if self._port is None:
             raise LinkError(f"the port {self.url} is not open")
         try:
-            return self._port.read(max(1, self._port.in_waiting))
+            waiting = self._port.in_waiting
+            return self._port.read(max(1, waiting)) if waiting or wait else b""
         except (serial.SerialException, OSError) as exc:
             self.close()
             raise LinkError(f"reading from {self.url} failed: {exc}") from exc
 
     def _resync(self) -> None:
         """After damage: NAK (the device stops re-sending), then drop every byte until the line has been quiet
-        for the byte timeout. The caller asks again with ENQ. A line that never falls quiet is a `LinkError`."""
+        for `quiet` seconds. The caller asks again with ENQ. A line that never falls quiet is a `LinkError`."""
         self._write(bytes([NAK]))
         self._events.clear()
         self._parser = FrameParser()
         t = self.timeouts
         give_up = time.monotonic() + t.answer
-        quiet_until = time.monotonic() + t.byte
-        while (now := time.monotonic()) < quiet_until:
+        quiet_until = time.monotonic() + t.quiet
+        while True:
+            # Quiet means a look at the port found nothing once the window was over (after a stall of this
+            # thread, what came meanwhile is still waiting in the port).
+            arrived = self._read(wait=False)
+            now = time.monotonic()
+            if arrived:
+                quiet_until = now + t.quiet
+            elif now >= quiet_until:
+                return
             if now >= give_up:
                 raise LinkError(f"the line to the register on {self.url} never falls quiet (noise, or a wrong "
                                 f"speed?)")
-            if self._read():
-                quiet_until = time.monotonic() + t.byte
+            if not arrived:
+                time.sleep(QUIET_POLL)
 
     def _next_event(self, timeout: float) -> Event:
         """The next control byte, frame or garbage; `_Silence` when nothing comes within `timeout`."""
-        deadline = time.monotonic() + timeout
+        now = time.monotonic()
+        deadline = now + timeout
+        # A frame begun must go on within the byte timeout, however long the caller would wait: one whose LEN
+        # came damaged (longer than what was sent) is cut then, not at the end of a long answer wait.
+        cut_at = now + self.timeouts.byte if self._parser.in_frame else None
         while not self._events:
             now = time.monotonic()
-            if now >= deadline:
+            if now >= deadline or (cut_at is not None and now >= cut_at):
                 if (cut := self._parser.drop_partial()) is not None:
                     return cut
                 raise _Silence
             data = self._read()
             if data:
                 self._events.extend(self._parser.feed(data))
-                if self._parser.in_frame:  # a frame has begun: its bytes must keep coming
-                    deadline = max(deadline, time.monotonic() + self.timeouts.byte)
+                cut_at = time.monotonic() + self.timeouts.byte if self._parser.in_frame else None
+                if cut_at is not None:
+                    deadline = max(deadline, cut_at)
         return self._events.popleft()
 
     # -- one command -----------------------------------------------------------------------------------------
