@@ -108,7 +108,8 @@ def create_app(state: OfdState | None = None, *, bind_host: str = "127.0.0.1",
         body = await request.body()
 
         def answer(payload: dict[str, Any], status: int, outcome: str) -> JSONResponse:
-            log.info("%s from %s: %s", _document_named(body), request.headers.get("user-agent", "?"), outcome)
+            if log.isEnabledFor(logging.INFO):  # the body is parsed again only for a log that shows it
+                log.info("%s from %s: %s", _document_named(body), request.headers.get("user-agent", "?"), outcome)
             return JSONResponse(payload, status)
 
         delay = state.faults.delay

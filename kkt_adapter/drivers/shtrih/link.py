@@ -6,12 +6,12 @@ event loop. pyserial's `serial_for_url` opens `/dev/ttyUSB0`, a pty's path and `
 A command's outcome is known only from its answer, so what this layer re-sends is chosen with care: a frame
 the device NAKed, or one it says (NAK to our ENQ) it never got, goes again; an answer that arrives damaged is
 asked for again with NAK then ENQ, and the device sends the same stored answer (it never executes the same
-frame twice while its answer is pending). Between the NAK and the ENQ the line is read until it falls quiet and
-what came is dropped: the rest of a damaged frame is data that may look like ACK, NAK or STX, and how it was
-split into reads must not decide what the host does next. When the device has nothing for us after it took a command (it
-lost power meanwhile), the command may or may not have run: that is a `LinkError`, never a re-send. An
-answer pending from an earlier host (one that crashed before its ACK) is read, acknowledged, logged and
-dropped before our command goes out.
+frame twice while its answer is pending). Between the NAK and the ENQ the line is read until it falls quiet,
+and what came is dropped: the rest of a damaged frame is data that may look like ACK, NAK or STX, and how
+it was split into reads must not decide what the host does next. When the device has nothing for us after
+it took a command (it lost power meanwhile), the command may or may not have run: that is a `LinkError`,
+never a re-send. An answer pending from an earlier host (one that crashed before its ACK) is read,
+acknowledged, logged and dropped before our command goes out.
 """
 
 from __future__ import annotations
