@@ -308,15 +308,8 @@ class HostLink:
 
     def _drain(self) -> None:
         """Bytes that arrived between commands (a re-sent copy of an answer already taken): acknowledge and drop."""
-        if self._port is None:
-            raise LinkError(f"the port {self.url} is not open")
-        try:
-            waiting = self._port.in_waiting
-            if waiting:
-                self._events.extend(self._parser.feed(self._port.read(waiting)))
-        except (serial.SerialException, OSError) as exc:
-            self.close()
-            raise LinkError(f"reading from {self.url} failed: {exc}") from exc
+        if waiting := self._read(wait=False):
+            self._events.extend(self._parser.feed(waiting))
         while self._events:
             event = self._events.popleft()
             if isinstance(event, Frame):
