@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from emulators.bad_body import BadBody
 from emulators.faults import COUNT_RANGE, DELAY_RANGE, Delay, FailureCount, FailurePlan, SettingsError, check
 from fiscal import strict_json
 
@@ -85,16 +86,6 @@ class SetDelay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     delay: Delay
-
-
-class BadBody(Exception):
-    """A request body the emulator refuses; answered as `{"status": "error", "field", "message"}`."""
-
-    def __init__(self, field: str, message: str, status_code: int = 422) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-        self.status_code = status_code
 
 
 async def read_json_object(request: Request, *, required: bool = True) -> dict[str, Any]:

@@ -6,8 +6,7 @@ process executors, do not pay for FastAPI and the emulators.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from fiscal.lazy import lazy_exports
 
 _EXPORTS = {
     "EventuallyTimeout": "pytest_opticserp.waiting",
@@ -20,9 +19,4 @@ _EXPORTS = {
     "ServiceHandle": "pytest_opticserp.handles",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'pytest_opticserp' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -23,13 +23,14 @@ import sqlite3
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 from fiscal.fn import RECEIPT, Cashier, FiscalDrive, FnItem, FnReceipt, FnRefusal
-from kkt_adapter.components import mock_fn, register_clock
-from kkt_adapter.settings import Settings
+
+if TYPE_CHECKING:
+    from kkt_adapter.settings import Settings
 
 MARKER = "kkt_register"
 MARKER_DESCRIPTION = (
@@ -111,6 +112,8 @@ class RegisterState:
         if fn_path.exists():
             raise pytest.UsageError(f"@pytest.mark.{MARKER}: the fiscal drive {fn_path} exists already; the marker "
                                     "prepares a new one")
+        from kkt_adapter.components import mock_fn, register_clock  # aiohttp and redis: only when a test asks
+
         now = register_clock(settings)().replace(microsecond=0)
         moment = [now]
         drive = mock_fn(settings, clock=lambda: moment[0])

@@ -9,7 +9,6 @@ thread for synchronous callers; `create_admin_app` (admin.py) exposes it over HT
 each toxic does.
 """
 
-from emulators.netfault.admin import create_admin_app
 from emulators.netfault.handle import NetfaultProxy, parse_address
 from emulators.netfault.proxy import ToxicProxy
 from emulators.netfault.toxics import (
@@ -22,6 +21,10 @@ from emulators.netfault.toxics import (
     Toxic,
     build_toxic,
 )
+from fiscal.lazy import lazy_exports
+
+# Built on FastAPI: imported when first used (see fiscal.lazy).
+__getattr__ = lazy_exports(__name__, {"create_admin_app": "emulators.netfault.admin"})
 
 __all__ = [
     "Bandwidth",

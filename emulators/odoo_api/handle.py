@@ -8,7 +8,6 @@ from datetime import datetime
 
 from emulators._handle import HttpEmulatorHandle
 from emulators.faults import FaultSettings
-from emulators.odoo_api.app import create_app
 from emulators.odoo_api.state import OdooApiCounters, OdooApiState, ReceivedHeartbeat, utc_now
 
 # Not in the seed; named after MOCK_OFD_* so both emulators are configured the same way.
@@ -27,6 +26,8 @@ class OdooApiEmulator(HttpEmulatorHandle):
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.state = OdooApiState(faults, clock=clock)
+        from emulators.odoo_api.app import create_app  # FastAPI: paid by the sessions that start one
+
         super().__init__(create_app(self.state), host=host, port=port, on_shutdown=self.state.faults.release_held)
 
     @classmethod

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from emulators._admin import BadBody
+from emulators.bad_body import BadBody
 from fiscal import strict_json
 
 

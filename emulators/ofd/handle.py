@@ -8,7 +8,6 @@ from datetime import datetime
 
 from emulators._handle import HttpEmulatorHandle
 from emulators.faults import FaultSettings
-from emulators.ofd.app import create_app
 from emulators.ofd.documents import VAT_CODES
 from emulators.ofd.sequence import FnSequence
 from emulators.ofd.state import (
@@ -38,6 +37,8 @@ class OfdEmulator(HttpEmulatorHandle):
         vat_codes: Mapping[int, str] = VAT_CODES,
     ) -> None:
         self.state = OfdState(faults, operator_key=operator_key, ofd_inn=ofd_inn, clock=clock, vat_codes=vat_codes)
+        from emulators.ofd.app import create_app  # FastAPI: paid by the sessions that start one
+
         super().__init__(create_app(self.state), host=host, port=port, on_shutdown=self.state.faults.release_held)
 
     @classmethod

@@ -14,19 +14,13 @@ its CSV), `cpu` (the CPU meter), `report` (targets and the summary). The Locust 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from fiscal.lazy import lazy_exports
 from opticserp_tools.load.options import LoadError, LoadOptions, PrintDelay
 
-_LAZY = {"main": "command", "LoadResult": "report", "run": "runner", "run_load": "runner"}
-
-
-def __getattr__(name: str) -> Any:
-    """The runner imports the plugin's executors: only when a run is asked for, not for `opticserp --help`."""
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The runner imports the plugin's executors: only when a run is asked for, not for `opticserp --help`.
+__getattr__ = lazy_exports(__name__, {name: f"{__name__}.{module}" for name, module in
+                                      {"main": "command", "LoadResult": "report", "run": "runner",
+                                       "run_load": "runner"}.items()})
 
 
 __all__ = ["LoadError", "LoadOptions", "LoadResult", "PrintDelay", "main", "run", "run_load"]

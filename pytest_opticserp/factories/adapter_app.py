@@ -9,15 +9,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_opticserp.adapter import TEST_TIMINGS
-from pytest_opticserp.adapter_app import InProcessKktAdapter
 from pytest_opticserp.factories.adapter import adapter_options
 from pytest_opticserp.factories.register_device import serial_register_for
 from pytest_opticserp.register_state import apply_register_marker
+
+if TYPE_CHECKING:
+    from pytest_opticserp.adapter_app import InProcessKktAdapter
 
 
 def _url(value: Any) -> str:
@@ -52,6 +54,8 @@ def kkt_adapter_app(ofd_url_fixture: str = "ofd_emulator", odoo_api_fixture: str
         settings.update(options)
         device = serial_register_for(request, {**defaults, **options}, settings)
         workdir = tmp_path_factory.mktemp("kkt-adapter-app")
+        from pytest_opticserp.adapter_app import InProcessKktAdapter  # the adapter's app: when a test uses it
+
         adapter = InProcessKktAdapter(workdir, settings)
         adapter.register_device = device
         apply_register_marker(request.node, adapter)

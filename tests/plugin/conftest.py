@@ -12,9 +12,11 @@ from pytest_opticserp.ports import reserve_port, shared_port_dir
 
 @pytest.fixture
 def inner_args(request: pytest.FixtureRequest) -> list[str]:
-    """Arguments every inner run needs: pytester moves HOME, so point it at the real cluster cache."""
+    """Arguments every inner run needs: pytester moves HOME, so point it at the real cluster cache. The plugins
+    our project turns off (pyproject's addopts; a second of start-up each) are off in inner runs too."""
     cache_dir = settings_for(request.config).cache_dir
-    return ["-p", "no:cacheprovider", "-p", "no:asyncio", f"--opticserp-cache-dir={cache_dir}"]
+    return ["-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:schemathesis", "-p", "no:hypothesispytest",
+            "-p", "no:anyio", f"--opticserp-cache-dir={cache_dir}"]
 
 
 @pytest.fixture

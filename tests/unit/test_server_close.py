@@ -24,7 +24,7 @@ ROUNDS = 6
 def connect_and_leave(port: int, stop: threading.Event, connected: list[int]) -> None:
     while not stop.is_set():
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as client:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1) as client:
                 client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
                 connected.append(1)
         except OSError:
