@@ -6,7 +6,7 @@ import pytest
 
 from pytest_opticserp import KktAdapter, eventually
 
-pytestmark = pytest.mark.heartbeat
+pytestmark = [pytest.mark.heartbeat, pytest.mark.kkt_adapter(heartbeat_interval=0.5)]
 
 
 def test_the_odoo_api_receives_the_adapters_state(kkt_adapter: KktAdapter, odoo_api_emulator, post_receipts) -> None:

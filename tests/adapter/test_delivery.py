@@ -160,6 +160,7 @@ def test_delivery_follows_the_hlc_when_the_clock_steps_back(kkt_adapter_offline:
     assert [d.document["fiscal_doc_number"] for d in ofd_emulator.receipts()] == keys
 
 
+@pytest.mark.kkt_adapter(heartbeat_interval=0.5)
 def test_heartbeats_reach_the_odoo_api_with_the_adapters_state(kkt_adapter_app: InProcessKktAdapter,
                                                                odoo_api_emulator) -> None:
     odoo_api_emulator.wait_for(2)
@@ -169,6 +170,7 @@ def test_heartbeats_reach_the_odoo_api_with_the_adapters_state(kkt_adapter_app: 
     assert kkt_adapter_app.health()["heartbeat"]["sent"] >= 2
 
 
+@pytest.mark.kkt_adapter(heartbeat_interval=0.5)
 def test_an_odoo_api_that_is_down_changes_nothing_for_receipts(kkt_adapter_app: InProcessKktAdapter,
                                                                odoo_api_emulator) -> None:
     odoo_api_emulator.fail_permanently()
