@@ -7,6 +7,8 @@ import pytest
 from opticserp_tools.devstack import StackConfigError, load_config
 from opticserp_tools.devstack.services import stack_services
 
+pytestmark = pytest.mark.xdist_group("devstack")  # one test starts the stack on the real ports
+
 
 def test_a_docker_hostname_in_the_ofd_url_is_refused_with_the_fix(project) -> None:
     (project.root / ".env").write_text("MOCK_OFD_URL=http://mock_ofd:9000\n")

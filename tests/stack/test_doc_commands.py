@@ -5,11 +5,11 @@ Each document gets a fresh copy of the checkout and its own stack, started with 
 PID at the end, also on failure. Commands run in the copy's root, as a reader's terminal would, one
 `bash -c` each. A read-only command whose promised output depends on background work (a delivery, a
 breaker's recovery) is re-run until it matches, for at most RETRY_TIMEOUT seconds. The stack syncs every
-second and its breaker recovers after 10 s (FAST_TIMINGS: long enough for a busy machine to see it open),
+second and its breaker recovers after 5 s (FAST_TIMINGS: long enough for a busy machine to see it open),
 so that the guide's scenarios take seconds, not a minute; no output the documents show depends on those two values.
 
 Markers and output conventions: see `doc_commands`. Under xdist the stack tests serialise on a lock file
-(they share ports), so `-n` works; `--dist loadgroup` keeps them on one worker.
+(they share ports), so `-n` works; under `-n` the root conftest runs them on one worker from the start.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ DOCUMENTS = {
     "docs/developer-guide.md": ("up", "--detach", "--with-postgres"),
 }
 READ_ONLY = re.compile(r"^(curl\b(?!.*\s(-X|--request|-d|--data)\b)|sqlite3\b.*\bSELECT\b|\./dev (status|logs)\b)")
-FAST_TIMINGS = {"SYNC_INTERVAL": "1", "CIRCUIT_BREAKER_RECOVERY_TIMEOUT": "10"}
+FAST_TIMINGS = {"SYNC_INTERVAL": "1", "CIRCUIT_BREAKER_RECOVERY_TIMEOUT": "5"}
 SYSTEM_TOOLS = ("curl", "sqlite3", "ss", "grep")
 RETRY_TIMEOUT = 30.0
 FOLLOW_TIMEOUT = 30.0
