@@ -2,7 +2,9 @@
 
 Timings here are tiny on purpose (a few seconds of load); the figures worth reading come from the commands in
 docs/performance.md. Targets are set so that the verdict never depends on this machine's speed: a generous one
-(10 s) is always met and an impossible one (0.001 ms) never is.
+(10 s) is always met and an impossible one (0.001 ms) never is. Each user waits THINK seconds between requests:
+the runs check what the runner starts, prints and stops, which needs requests, not a saturated machine (at full
+speed these runs alone took 20 s of CPU from the suite's two cores).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pytest_opticserp import KktAdapter, eventually, http_client
 from pytest_opticserp.executors.base import ServerProcess
 
 GENEROUS_MS = "10000"
+THINK = 0.05
 LOAD_ADAPTER = pytest.mark.kkt_adapter(redis=False, buffer_max_size=100_000)
 
 
@@ -32,8 +35,8 @@ def started_pids(output: str) -> dict[str, int]:
 
 
 def run_runner(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "opticserp_tools.load", *args], capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "opticserp_tools.load", "--think-time", str(THINK), *args],
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def test_a_run_on_its_own_stack_writes_reports_prints_the_summary_and_stops_its_processes(tmp_path: Path) -> None:
@@ -67,8 +70,8 @@ def test_the_summary_gives_p50_p95_p99_and_requests_per_second_per_endpoint(tmp_
 
 @LOAD_ADAPTER
 def test_an_impossible_p95_target_exits_non_zero(kkt_adapter: KktAdapter, tmp_path: Path, capsys) -> None:
-    status = main(["--url", kkt_adapter.url, "-u", "2", "-t", "2s", "--p95-target", "0.001", "--tags", "receipt",
-                   "--report-dir", str(tmp_path)])
+    status = main(["--url", kkt_adapter.url, "--think-time", str(THINK), "-u", "2", "-t", "2s", "--p95-target", "0.001",
+                   "--tags", "receipt", "--report-dir", str(tmp_path)])
 
     assert status == 1
     assert "target P95 < 0.001 ms: MISSED" in capsys.readouterr().out
@@ -79,8 +82,8 @@ def test_a_run_against_an_adapter_that_asks_for_a_token_sends_the_one_in_the_env
     kkt_adapter: KktAdapter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KKT_API_TOKEN", "load-t0ken")
-    result = run_load(kkt_adapter.url, users=2, duration=2, p95_target_ms=float(GENEROUS_MS), report_dir=tmp_path,
-                      out=lambda line: None)
+    result = run_load(kkt_adapter.url, users=2, duration=2, think_time=THINK, p95_target_ms=float(GENEROUS_MS),
+                      report_dir=tmp_path, out=lambda line: None)
 
     assert result.exit_code == 0, "\n".join(result.summary_lines())
     assert result.adapter.throughput_row.requests > 0
@@ -89,8 +92,8 @@ def test_a_run_against_an_adapter_that_asks_for_a_token_sends_the_one_in_the_env
 
 @LOAD_ADAPTER
 def test_a_generous_target_against_a_running_adapter_exits_zero(kkt_adapter: KktAdapter, tmp_path: Path) -> None:
-    result = run_load(kkt_adapter.url, users=2, duration=2, p95_target_ms=float(GENEROUS_MS), report_dir=tmp_path,
-                      out=lambda line: None)
+    result = run_load(kkt_adapter.url, users=2, duration=2, think_time=THINK, p95_target_ms=float(GENEROUS_MS),
+                      report_dir=tmp_path, out=lambda line: None)
 
     assert result.exit_code == 0, "\n".join(result.summary_lines())
     status = kkt_adapter.status()
@@ -100,8 +103,8 @@ def test_a_generous_target_against_a_running_adapter_exits_zero(kkt_adapter: Kkt
 
 @LOAD_ADAPTER
 def test_distributed_locust_runs_a_master_and_two_workers(kkt_adapter: KktAdapter, tmp_path: Path) -> None:
-    result = run_load(kkt_adapter.url, users=4, duration=5, workers=2, p95_target_ms=float(GENEROUS_MS),
-                      report_dir=tmp_path, out=lambda line: None)
+    result = run_load(kkt_adapter.url, users=4, duration=5, workers=2, think_time=THINK,
+                      p95_target_ms=float(GENEROUS_MS), report_dir=tmp_path, out=lambda line: None)
 
     assert result.adapter.workers_connected == 2
     assert result.adapter.aggregated.requests > 0 and result.ok, "\n".join(result.summary_lines())
@@ -132,7 +135,8 @@ def test_against_the_durable_no_op_the_run_prints_both_tables_both_ratios_and_ju
 def test_ctrl_c_stops_every_process_the_runner_started(tmp_path: Path) -> None:
     output = tmp_path / "runner.out"
     runner = ServerProcess("opticserp load", [sys.executable, "-m", "opticserp_tools.load", "-u", "2", "-t", "60s",
-                                              "--report-dir", str(tmp_path)], logfile=output).start()
+                                              "--think-time", str(THINK), "--report-dir", str(tmp_path)],
+                           logfile=output).start()
     try:
         printed = eventually(lambda: "started Locust" in (text := output.read_text()) and text,
                              "the runner to start its stack and Locust", output.read_text, timeout=45)
