@@ -18,9 +18,8 @@ from fiscal.lazy import lazy_exports
 from opticserp_tools.load.options import LoadError, LoadOptions, PrintDelay
 
 # The runner imports the plugin's executors: only when a run is asked for, not for `opticserp --help`.
-__getattr__ = lazy_exports(__name__, {name: f"{__name__}.{module}" for name, module in
-                                      {"main": "command", "LoadResult": "report", "run": "runner",
-                                       "run_load": "runner"}.items()})
+__getattr__ = lazy_exports(__name__, {"main": f"{__name__}.command", "LoadResult": f"{__name__}.report",
+                                      "run": f"{__name__}.runner", "run_load": f"{__name__}.runner"})
 
 
 __all__ = ["LoadError", "LoadOptions", "LoadResult", "PrintDelay", "main", "run", "run_load"]
