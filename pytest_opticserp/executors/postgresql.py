@@ -302,22 +302,33 @@ def _alive(pid: int) -> bool:
 def _kill_postmaster(datadir: Path) -> None:
     """Kill the server of `datadir` and its backends, after checking the PID really is that server, and wait
     until they are gone (a SIGKILL takes effect when the process next runs: on a busy machine, later), so its
-    directory is not deleted under a server still running."""
+    directory is not deleted under a server still running.
+
+    Another session's sweep may have killed it a moment ago: then the server (its command line already empty)
+    or only its backends may still be exiting, and the directory waits for all of them, found by their process
+    group (the server's PID) and their name."""
     try:
         pid = int((datadir / "postmaster.pid").read_text().split()[0])
-        server = psutil.Process(pid)
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        if not cmdline and server.name() == "postgres":
-            # Exiting already: another session's sweep killed it a moment ago. Its directory must still wait.
-            wait_gone([server], KILL_WAIT_SECONDS)
-            return
-    except (OSError, ValueError, IndexError, psutil.Error):
+    except (OSError, ValueError, IndexError):
         return
+    group = [process for process in psutil.process_iter() if _in_group(process, pid) and _named_postgres(process)]
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        cmdline = b""  # the server is gone; its backends may not be
     if str(datadir).encode() in cmdline:
-        group = [process for process in psutil.process_iter() if _in_group(process, pid)]
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-        wait_gone(group, KILL_WAIT_SECONDS)
+    elif cmdline:
+        return  # the PID is another program's now
+    wait_gone(group, KILL_WAIT_SECONDS)
+
+
+def _named_postgres(process: psutil.Process) -> bool:
+    try:
+        return process.name() == "postgres"
+    except psutil.Error:
+        return False
 
 
 def _in_group(process: psutil.Process, pgid: int) -> bool:
