@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import threading
+import weakref
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -145,6 +146,8 @@ class FailurePlan:
         self._settings = settings or FaultSettings()
         self._lock = threading.Lock()
         self._held: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
+        # The event loops of servers that have begun to stop: nothing is held back on them any more.
+        self._stopping: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
         self.reset()
 
     def reset(self) -> None:
@@ -188,6 +191,8 @@ class FailurePlan:
         loop = asyncio.get_running_loop()
         released: asyncio.Future[None] = loop.create_future()
         with self._lock:
+            if loop in self._stopping:
+                return False
             self._held.add((loop, released))
         try:
             done, _ = await asyncio.wait({released}, timeout=seconds)
@@ -201,9 +206,14 @@ class FailurePlan:
         """End every delay in progress now (thread-safe); the server calls it as it stops.
 
         Uvicorn's graceful shutdown waits for the requests in flight, so an answer held back for minutes would
-        keep a stopping emulator running for minutes.
+        keep a stopping emulator running for minutes. Called on the stopping server's event loop (as the server
+        does), it also marks that loop: a request already being read, which reaches its delay a moment later, is
+        not held either (it used to wait out the delay, and the stop took uvicorn's 5 s backstop). A server
+        started again runs a new loop, and holds answers again.
         """
         with self._lock:
+            with contextlib.suppress(RuntimeError):  # no loop running here: only the delays in progress end
+                self._stopping.add(asyncio.get_running_loop())
             held = list(self._held)
         for loop, released in held:
             with contextlib.suppress(RuntimeError):  # that loop has closed: nothing waits on it any more
