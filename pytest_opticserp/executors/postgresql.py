@@ -311,16 +311,17 @@ def _kill_postmaster(datadir: Path) -> None:
         pid = int((datadir / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return
-    group = [process for process in psutil.process_iter() if _in_group(process, pid) and _named_postgres(process)]
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         cmdline = b""  # the server is gone; its backends may not be
-    if str(datadir).encode() in cmdline:
+    ours = str(datadir).encode() in cmdline
+    if cmdline and not ours:
+        return  # the PID is another program's now
+    group = [process for process in psutil.process_iter() if _in_group(process, pid) and _named_postgres(process)]
+    if ours:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-    elif cmdline:
-        return  # the PID is another program's now
     wait_gone(group, KILL_WAIT_SECONDS)
 
 
