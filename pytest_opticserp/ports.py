@@ -1,17 +1,22 @@
 """The one place ports are picked: free ports, claimed ports, and a port that refuses connections.
 
-port-for picks a port nobody listens on. In a test run, `reserve_port` also claims it by creating
-`<port>.port` exclusively in a directory every xdist worker shares, so two workers that pick the same free
-port at the same moment cannot both take it; the claim lasts until the server is torn down, so a server
-stopped mid-test keeps its port for the restart. Tools outside pytest (the load runner) use `free_ports`;
-the dev stack asks `loopback_port_taken` before it starts a service on its fixed port.
+port-for picks a port nobody listens on, among its "good" ports (unassigned, outside the system's ephemeral
+range). Working that set out takes port-for about 8 ms of CPU, and a test that starts an adapter picks two or
+three ports: the set is worked out once per process here, and each pick draws from it. In a test run,
+`reserve_port` also claims the port by creating `<port>.port` exclusively in a directory every xdist worker
+shares, so two workers that pick the same free port at the same moment cannot both take it; the claim lasts
+until the server is torn down, so a server stopped mid-test keeps its port for the restart. Tools outside
+pytest (the load runner) use `free_ports`; the dev stack asks `loopback_port_taken` before it starts a
+service on its fixed port.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
+import random
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,7 +55,7 @@ def reserve_port(port_dir: Path, service: str, port: int | None = None) -> PortR
         return reservation
     tried: set[int] = set()
     for _ in range(ATTEMPTS):
-        candidate = port_for.select_random(exclude_ports=tried)
+        candidate = select_random(exclude=tried)
         tried.add(candidate)
         reservation = _claim(port_dir, service, candidate)
         if reservation is not None:
@@ -62,8 +67,24 @@ def free_ports(count: int = 1) -> list[int]:
     """`count` distinct ports nobody listens on now, unclaimed: for one process that binds them at once."""
     ports: set[int] = set()
     while len(ports) < count:
-        ports.add(port_for.select_random(exclude_ports=ports))
+        ports.add(select_random(exclude=ports))
     return sorted(ports)
+
+
+@functools.cache
+def good_ports() -> tuple[int, ...]:
+    """port-for's good ports, worked out once per process (the ephemeral range is read from the kernel once)."""
+    return tuple(sorted(port_for.available_good_ports()))
+
+
+def select_random(exclude: set[int] | frozenset[int] = frozenset(), tries: int = 100) -> int:
+    """A random good port, not in `exclude`, that nobody listens on or holds now (port-for's own check)."""
+    candidates = good_ports()
+    for _ in range(tries):
+        port = random.choice(candidates)
+        if port not in exclude and not port_for.port_is_used(port):
+            return port
+    raise port_for.PortForException(f"no free port among {tries} random picks")
 
 
 @contextlib.contextmanager
