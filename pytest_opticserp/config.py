@@ -1,16 +1,21 @@
 """The plugin's settings: each is `--opticserp-<name>` on the command line and `opticserp_<name>` in the ini.
 
-They are read once per pytest run into a frozen `Settings`; the command line wins over the ini file.
+They are read once per pytest run into a frozen `Settings`; the command line wins over the ini file. The dev
+stack's commands read the defaults too (`opticserp status`, `down`, `logs`...): pytest is imported only by the
+functions that pytest itself calls, so those commands do not pay its import (40 ms).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:
+    import pytest
 
 BACKENDS = ("auto", "local", "docker", "external")
 REGISTERS = ("mock", "serial")
@@ -59,19 +64,17 @@ class Settings:
         raw = {field.name: _raw_value(config, field.name) for field in fields(cls)}
         backend = raw["backend"] or "auto"
         if backend not in BACKENDS:
-            raise pytest.UsageError(
-                f"opticserp_backend = {backend!r}: expected one of {', '.join(BACKENDS)}"
-            )
+            raise _usage_error(f"opticserp_backend = {backend!r}: expected one of {', '.join(BACKENDS)}")
         kkt = raw["kkt"] or "mock"
         if kkt not in REGISTERS:
-            raise pytest.UsageError(f"opticserp_kkt = {kkt!r}: expected one of {', '.join(REGISTERS)}")
+            raise _usage_error(f"opticserp_kkt = {kkt!r}: expected one of {', '.join(REGISTERS)}")
         launcher = raw["launcher"] or "auto"
         if launcher == "auto":
             launcher = "fork" if sys.platform.startswith("linux") else "spawn"
         if launcher not in LAUNCHERS:
-            raise pytest.UsageError(f"opticserp_launcher = {launcher!r}: expected one of {', '.join(LAUNCHERS)}")
+            raise _usage_error(f"opticserp_launcher = {launcher!r}: expected one of {', '.join(LAUNCHERS)}")
         if launcher == "fork" and not sys.platform.startswith("linux"):
-            raise pytest.UsageError(f"opticserp_launcher = fork needs Linux (this is {sys.platform}); use spawn")
+            raise _usage_error(f"opticserp_launcher = fork needs Linux (this is {sys.platform}); use spawn")
         return cls(
             backend=backend,
             kkt=kkt,
@@ -101,7 +104,7 @@ def _positive_seconds(raw: str) -> float:
     except ValueError:
         seconds = -1.0
     if seconds <= 0:
-        raise pytest.UsageError(f"opticserp_startup_timeout = {raw!r}: expected a positive number of seconds")
+        raise _usage_error(f"opticserp_startup_timeout = {raw!r}: expected a positive number of seconds")
     return seconds
 
 
@@ -119,11 +122,22 @@ def register_options(parser: pytest.Parser) -> None:
         parser.addini(f"opticserp_{name}", help=help_text, default="")
 
 
-_SETTINGS_KEY = pytest.StashKey[Settings]()
+def _usage_error(message: str) -> Exception:
+    import pytest
+
+    return pytest.UsageError(message)
+
+
+@functools.cache
+def _settings_key() -> pytest.StashKey[Settings]:
+    import pytest
+
+    return pytest.StashKey[Settings]()
 
 
 def settings_for(config: pytest.Config) -> Settings:
     """The run's settings, read from the options on first use."""
-    if _SETTINGS_KEY not in config.stash:
-        config.stash[_SETTINGS_KEY] = Settings.from_config(config)
-    return config.stash[_SETTINGS_KEY]
+    key = _settings_key()
+    if key not in config.stash:
+        config.stash[key] = Settings.from_config(config)
+    return config.stash[key]

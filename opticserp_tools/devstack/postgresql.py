@@ -16,9 +16,6 @@ import stat
 import tempfile
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-
 from pytest_opticserp.executors.base import RunAs, ServerProcess, ServerStartError
 from pytest_opticserp.executors.postgresql import (
     HOST,
@@ -110,6 +107,8 @@ def ensure_database(server: PostgreSQLServer, config: StackConfig) -> None:
     extensions. The local cluster trusts loopback connections; the password is set so that the same
     connection settings work against the Docker PostgreSQL, which checks it.
     """
+    from psycopg import sql  # here: the stack's other commands connect to nothing (psycopg's import: 45 ms)
+
     user, database = sql.Identifier(config.postgres_user), sql.Identifier(config.postgres_db)
     password = sql.Literal(config.postgres_password)
     with server.connect("postgres", autocommit=True) as connection:
@@ -126,6 +125,8 @@ def ensure_database(server: PostgreSQLServer, config: StackConfig) -> None:
 def odoo_modules_to_install(config: StackConfig, wanted: list[str]) -> list[str]:
     """Of `base` and `wanted`, those Odoo has not installed in the database (Odoo installs nothing on its own,
     not even `base` into an existing empty database)."""
+    import psycopg
+
     try:
         with psycopg.connect(config.postgres_url(), password=config.postgres_password) as connection:
             row = connection.execute("SELECT to_regclass('public.ir_module_module') IS NOT NULL").fetchone()

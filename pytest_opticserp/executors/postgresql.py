@@ -4,6 +4,9 @@ PostgreSQL refuses to run as root, so when the tests do, initdb and postgres run
 (`RunAs`) in a runtime directory that this user owns, on /dev/shm when it has room, else in the system temp
 dir (pytest's own temp dirs are private to root). initdb takes about a second; its result is cached per
 binary version and copied on later starts, which makes a ready server a fraction of a second away.
+
+psycopg is imported where a connection is made: the dev stack's everyday commands (`status`, `down`, `logs`)
+import this module and connect to nothing (psycopg's import is 45 ms of each such command).
 """
 
 from __future__ import annotations
@@ -18,10 +21,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
-import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from fiscal.redact import redact_url
 from pytest_opticserp.executors.base import (
@@ -33,6 +35,9 @@ from pytest_opticserp.executors.base import (
     wait_gone,
 )
 from pytest_opticserp.waiting import EventuallyTimeout, eventually
+
+if TYPE_CHECKING:
+    import psycopg
 
 HOST = "127.0.0.1"
 SUPERUSER = "postgres"
@@ -47,6 +52,8 @@ OWNER_FILE = "owner.pid"
 
 
 def can_connect(conninfo: str) -> bool:
+    import psycopg
+
     try:
         with psycopg.connect(conninfo, connect_timeout=2):
             return True
@@ -56,6 +63,8 @@ def can_connect(conninfo: str) -> bool:
 
 def serves_data_directory(conninfo: str, datadir: Path) -> bool:
     """Ready when the server on our port runs our cluster, not one that held the port before."""
+    import psycopg
+
     try:
         with psycopg.connect(conninfo, connect_timeout=2) as connection:
             row = connection.execute("SHOW data_directory").fetchone()
@@ -107,6 +116,8 @@ class PostgreSQLServer:
         return self._process is not None and self._process.running()
 
     def connect(self, dbname: str = "postgres", **kwargs: object) -> psycopg.Connection:
+        import psycopg
+
         return psycopg.connect(self.url_for(dbname), **kwargs)  # type: ignore[arg-type]
 
     def start(self) -> PostgreSQLServer:
@@ -208,6 +219,9 @@ class ExternalPostgreSQL:
     pid = None
 
     def __init__(self, url: str, startup_timeout: float) -> None:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
         try:
             params = conninfo_to_dict(url)
         except psycopg.ProgrammingError as exc:
@@ -222,9 +236,13 @@ class ExternalPostgreSQL:
         self.startup_seconds: float | None = None
 
     def url_for(self, dbname: str) -> str:
+        from psycopg.conninfo import make_conninfo
+
         return make_conninfo(self.url, dbname=dbname)
 
     def connect(self, dbname: str | None = None, **kwargs: object) -> psycopg.Connection:
+        import psycopg
+
         conninfo = self.url_for(dbname) if dbname else self.url
         return psycopg.connect(conninfo, **kwargs)  # type: ignore[arg-type]
 
