@@ -9,19 +9,23 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 import pytest
 
 from pytest_opticserp._lifecycle import record_startup, tracked
 from pytest_opticserp.backends import BackendUnavailable, check_backend_name, choose, run_as_for
 from pytest_opticserp.config import settings_for
-from pytest_opticserp.databases import Database, Loader, create_database, create_template, drop_database, unique_name
+from pytest_opticserp.databases import Database, create_database, create_template, drop_database, unique_name
 from pytest_opticserp.executors.base import ServerStartError
 from pytest_opticserp.executors.postgresql import ExternalPostgreSQL, PostgreSQLServer
 from pytest_opticserp.handles import ServiceHandle
 from pytest_opticserp.ports import reserve_port, shared_port_dir
+
+if TYPE_CHECKING:  # psycopg is imported when a test asks for a database (45 ms at every pytest start otherwise)
+    import psycopg
+
+    from pytest_opticserp.databases import Loader
 
 TEMPLATE_DBNAME = "opticserp_template"
 
@@ -131,6 +135,8 @@ def postgresql(fixture_name: str, dbname: str | None = None) -> Callable[..., It
 
 
 def _serve(config: pytest.Config, server: Any, template: str, loaders: tuple[Loader, ...]) -> Iterator[Any]:
+    import psycopg
+
     began = time.perf_counter()
     with tracked(config, server):
         try:

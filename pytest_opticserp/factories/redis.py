@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-import redis as redis_py
 
 from pytest_opticserp._lifecycle import record_startup, tracked
 from pytest_opticserp.backends import BackendUnavailable, check_backend_name, choose
@@ -19,6 +19,9 @@ from pytest_opticserp.config import settings_for
 from pytest_opticserp.executors.base import ServerStartError
 from pytest_opticserp.executors.redis import ExternalRedis, RedisServer
 from pytest_opticserp.handles import ServiceHandle
+
+if TYPE_CHECKING:  # redis-py is imported when a test asks for a client (40 ms at every pytest start otherwise)
+    import redis as redis_py
 from pytest_opticserp.ports import reserve_port, shared_port_dir
 
 REDIS_DATABASES = 16
@@ -95,6 +98,8 @@ def redis_client(proc_fixture_name: str,
         If an earlier test stopped the server, it is started again first; a test that stops it gets it
         started again afterwards.
         """
+        import redis as redis_py
+
         server = request.getfixturevalue(proc_fixture_name)
         _ensure_running(server)
         client = redis_py.Redis.from_url(server.url, decode_responses=decode_responses)
