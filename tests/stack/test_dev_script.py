@@ -1,4 +1,5 @@
-"""`./dev up`, the README's first command: the stack in the foreground until Ctrl-C, then nothing left."""
+"""`./dev up`, the README's first command: the stack in the foreground until Ctrl-C, then nothing left; and
+`./dev test` with arguments, which go to pytest (the developer guide's `./dev test tests/unit -q`)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,12 @@ def test_dev_up_streams_the_logs_until_ctrl_c_then_stops_every_service(project, 
     assert "All 4 services healthy" in text
     assert text.rstrip().endswith("Stopped."), text[-500:]
     assert leftovers == []
+
+
+def test_dev_test_with_arguments_runs_pytest_with_them_in_a_copy_of_the_checkout(project) -> None:
+    done = project.shell("./dev test tests/unit/test_hlc.py -v -p no:cacheprovider")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran = [line.split()[0] for line in done.stdout.splitlines() if line.endswith("%]")]
+    assert ran and all(test.startswith("tests/unit/test_hlc.py::") for test in ran), done.stdout
+    assert f"{len(ran)} passed" in done.stdout.splitlines()[-1], done.stdout[-500:]
