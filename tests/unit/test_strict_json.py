@@ -66,9 +66,9 @@ def test_nan_and_infinity_are_refused(constant: str) -> None:
 
 @pytest.mark.parametrize("literal", ["1e300000", "1e999999", "-1e-999999", "1.5E+41", "0.1e99999999999"])
 def test_a_huge_exponent_is_refused_at_once(literal: str) -> None:
-    began = time.perf_counter()
+    began = time.thread_time()  # the hazard burns CPU; a busy machine stretches a wall clock, not this one
     assert f"exponent beyond ±{MAX_EXPONENT}" in refusal(f'{{"tax_rate": {literal}}}')
-    assert time.perf_counter() - began < 0.05
+    assert time.thread_time() - began < 0.05
 
 
 @pytest.mark.parametrize("literal", ["9" * (MAX_DIGITS + 1), "0." + "0" * MAX_DIGITS + "1", "9" * 4000])
