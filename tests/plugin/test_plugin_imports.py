@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+from tests.importtime import modules_imported, within
+
 SERVER_STACK = ("fastapi", "starlette", "aiohttp", "kkt_adapter.app", "kkt_adapter.components",
                 "emulators.ofd.app", "emulators.odoo_api.app",
                 "psycopg", "redis")  # the clients of PostgreSQL and Redis: 85 ms of every pytest start, before
@@ -26,11 +28,7 @@ def imports_of_a_session(pytester: pytest.Pytester, inner_args: list[str], test:
                            *inner_args, "-q", "-s"], cwd=pytester.path, env=env, capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    return {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
-
-
-def server_stack_in(modules: set[str]) -> list[str]:
-    return sorted(m for m in modules if any(m == name or m.startswith(name + ".") for name in SERVER_STACK))
+    return modules_imported(done.stderr)
 
 
 def test_a_session_that_starts_no_server_imports_none_of_their_stack(pytester: pytest.Pytester,
@@ -38,7 +36,7 @@ def test_a_session_that_starts_no_server_imports_none_of_their_stack(pytester: p
     modules = imports_of_a_session(pytester, inner_args, "def test_sum():\n    assert 1 + 1 == 2\n")
 
     assert "pytest_opticserp.factories" in modules, "the check sees what the plugin imports"
-    assert server_stack_in(modules) == []
+    assert within(modules, SERVER_STACK) == []
 
 
 def test_a_session_that_starts_the_ofd_emulator_imports_its_app(pytester: pytest.Pytester,
@@ -46,4 +44,4 @@ def test_a_session_that_starts_the_ofd_emulator_imports_its_app(pytester: pytest
     modules = imports_of_a_session(pytester, inner_args,
                                    "def test_ofd(ofd_emulator):\n    assert ofd_emulator.url.startswith('http')\n")
 
-    assert {"fastapi", "emulators.ofd.app"} <= set(server_stack_in(modules))
+    assert {"fastapi", "emulators.ofd.app"} <= set(within(modules, SERVER_STACK))

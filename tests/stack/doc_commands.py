@@ -26,14 +26,15 @@ from typing import Any, Literal
 MARKER = re.compile(r"^<!--\s*doc-test:\s*(?P<what>.*?)\s*-->$")
 FENCE = re.compile(r"^```(?P<info>[\w-]*)\s*$")
 SHELL_INFOS = {"bash", "sh", "shell"}
+COVERED_BY = r"; covered by (?P<test>tests/\S+\.py)$"  # a test elsewhere runs what the command does
 SKIP_REASONS = (
     re.compile(r"^needs Docker$"),
     re.compile(r"^needs Odoo$"),
     re.compile(r"^runs the whole test suite$"),
     # Tests the suite runs anyway (a run of tests/unit in the doc test cost 5 s of CPU); the covering test runs
     # `./dev test` with arguments in a copy of the checkout, as the document's command does.
-    re.compile(r"^runs tests the suite runs itself; covered by (?P<test>tests/\S+\.py)$"),
-    re.compile(r"^runs in the foreground until Ctrl-C; covered by (?P<test>tests/\S+\.py)$"),
+    re.compile(r"^runs tests the suite runs itself" + COVERED_BY),
+    re.compile(r"^runs in the foreground until Ctrl-C" + COVERED_BY),
 )
 
 Mode = Literal["run", "follow", "skip"]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.importtime import modules_imported, within
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_STACK = ("fastapi", "starlette", "aiohttp", "redis", "uvicorn", "httptools", "kkt_adapter.app",
                 "kkt_adapter.service", "kkt_adapter.server", "emulators.serving", "locust")
@@ -23,11 +25,7 @@ def imported_modules(*args: str, cwd: Path, returncode: int = 0) -> set[str]:
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "opticserp_tools", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == returncode, done.stdout + done.stderr
-    return {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
-
-
-def server_stack_in(modules: set[str], names: tuple[str, ...] = SERVER_STACK) -> list[str]:
-    return sorted(m for m in modules if any(m == name or m.startswith(name + ".") for name in names))
+    return modules_imported(done.stderr)
 
 
 @pytest.mark.parametrize("args", [("--help",), ("status",)], ids=["help", "status"])
@@ -35,7 +33,7 @@ def test_the_everyday_commands_do_not_import_the_server_stack(args: tuple[str, .
     modules = imported_modules(*args, cwd=project.root)
 
     assert "typer" in modules, "the check sees the imports"
-    assert server_stack_in(modules) == []
+    assert within(modules, SERVER_STACK) == []
 
 
 @pytest.mark.parametrize(("args", "returncode"), [(("status",), 0), (("down",), 0), (("logs",), 1)],
@@ -45,12 +43,12 @@ def test_the_stack_commands_that_start_nothing_import_neither_pytest_nor_psycopg
     modules = imported_modules(*args, cwd=project.root, returncode=returncode)  # logs: 1, "no logs yet"
 
     assert "opticserp_tools.devstack.services" in modules, "the check sees the stack's imports"
-    assert server_stack_in(modules, TEST_AND_DATABASE_TOOLS) == []
+    assert within(modules, TEST_AND_DATABASE_TOOLS) == []
 
 
 def test_the_check_sees_the_server_stack_where_it_is_imported(project) -> None:
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import kkt_adapter.app"], cwd=project.root,
                           capture_output=True, text=True, timeout=60, check=False)
-    modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    modules = modules_imported(done.stderr)
 
-    assert {"fastapi", "redis", "kkt_adapter.app"} <= set(server_stack_in(modules))
+    assert {"fastapi", "redis", "kkt_adapter.app"} <= set(within(modules, SERVER_STACK))
