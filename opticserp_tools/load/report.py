@@ -61,6 +61,9 @@ class LoadResult:
         per_receipt = cpu_per_receipt(self.adapter)
         if per_receipt:
             lines.append(per_receipt)
+        budget = cpu_budget(self.options, self.adapter, self.noop, os.cpu_count() or 1)
+        if budget:
+            lines.append(budget)
         low, high = o.print_delay_ms.low, o.print_delay_ms.high
         if o.target_url is None and high > 0:
             mean = (low + high) / 2
@@ -134,6 +137,26 @@ def cpu_per_receipt(run: LocustRun) -> str | None:
     return ("cpu per receipt: " + ", ".join(f"{names[name]} {seconds / receipts.requests * 1000:.2f} ms"
                                             for name, seconds in measured.items())
             + f" ({receipts.requests} receipts" + (f"; the adapter's includes {others} reads)" if others else ")"))
+
+
+def cpu_budget(options: LoadOptions, adapter: LocustRun, noop: LocustRun | None, cores: int) -> str | None:
+    """What the machine leaves the adapter per receipt at the compared target's rate, with the OFD emulator and
+    Locust at the CPU per receipt they used in this run: says whether a missed ratio is the adapter's to win or
+    beyond this machine. One process under one interpreter lock counts as one core at most. None unless the
+    run was compared with a no-op and measured all three on its own stack."""
+    receipts = adapter.endpoint(RECEIPT_ENDPOINT)
+    used = adapter.cpu_seconds
+    if noop is None or receipts is None or not receipts.requests or not noop.throughput_row.rps:
+        return None
+    if not all(name in used for name in ("adapter", "ofd", "locust")):
+        return None
+    rate = options.noop_ratio_target * noop.throughput_row.rps
+    others = (used["ofd"] + used["locust"]) / receipts.requests * rate
+    left = max(0.0, cores - others)
+    allowed = min(left, 1.0) / rate * 1000
+    return (f"cpu budget at the target rate ({rate:.1f} receipts/s): the OFD emulator and Locust would take "
+            f"{others:.2f} of the {cores} cores, leaving the adapter {left:.2f} (at most 1 under its one interpreter "
+            f"lock): {allowed:.2f} ms per receipt; it used {used['adapter'] / receipts.requests * 1000:.2f} ms")
 
 
 def _table(title: str, run: LocustRun) -> list[str]:

@@ -127,6 +127,12 @@ def test_against_the_durable_no_op_the_run_prints_both_tables_both_ratios_and_ju
                     re.MULTILINE)
     assert throughput is not None and p95 is not None, done.stdout
     assert float(throughput[1]) > 0 and float(throughput[2]) > 0 and float(p95[1]) > 0
+    spent = re.search(r"^cpu per receipt: adapter ([0-9.]+) ms", done.stdout, re.MULTILINE)
+    budget = re.search(r"^cpu budget at the target rate \(([0-9.]+) receipts/s\): the OFD emulator and Locust would "
+                       r"take [0-9.]+ of the \d+ cores, .*: [0-9.]+ ms per receipt; it used ([0-9.]+) ms$", done.stdout,
+                       re.MULTILINE)
+    assert spent is not None and budget is not None, done.stdout
+    assert float(budget[1]) == pytest.approx(0.000001 * float(throughput[2]), abs=0.05) and budget[2] == spent[1]
     for line in ("target throughput >= 1e-06 of the durable no-op FastAPI app's: met",
                  "target P95 <= 1000x the durable no-op FastAPI app's: met", "result: every target met"):
         assert line in done.stdout, done.stdout
