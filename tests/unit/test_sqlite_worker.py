@@ -84,3 +84,24 @@ async def test_a_unit_that_ends_the_whole_transaction_fails_every_unit_of_its_ba
     assert all(isinstance(outcome, sqlite3.OperationalError) for outcome in outcomes), outcomes
     assert await store.run(lambda conn: conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 0
     assert await store.transaction(insert(3), savepoint=False) == 3  # the store goes on working
+
+
+async def test_a_schema_that_fails_half_way_leaves_no_table_behind(tmp_path: Path) -> None:
+    """The schema runs in one transaction (one flush for a new database, not one per statement)."""
+    worker = SqliteWorker(tmp_path / "half.db", "CREATE TABLE a (n); CREATE TABLE b (n); CREATE TABLE a (m);")
+    with pytest.raises(sqlite3.OperationalError, match="table a already exists"):
+        await worker.open()
+    await worker.close()
+    with sqlite3.connect(tmp_path / "half.db") as conn:
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+async def test_a_schema_run_again_on_its_database_changes_nothing(tmp_path: Path) -> None:
+    schema = "CREATE TABLE IF NOT EXISTS t (n INTEGER PRIMARY KEY);"
+    for _ in range(2):
+        worker = SqliteWorker(tmp_path / "again.db", schema)
+        await worker.open()
+        await worker.transaction(lambda conn: conn.execute("INSERT INTO t DEFAULT VALUES"))
+        await worker.close()
+    with sqlite3.connect(tmp_path / "again.db") as conn:
+        assert conn.execute("SELECT n FROM t ORDER BY n").fetchall() == [(1,), (2,)]

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ...sqlite import create_schema
+
 PENDING, SIGNED, NOT_SIGNED = "pending", "signed", "not_signed"
 KEEP = timedelta(days=90)  # settled entries are pruned after this: the buffer settles its own calls in minutes
 
@@ -63,7 +65,7 @@ class Journal:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")  # the note must be on disk before the FN signs
-        conn.executescript(SCHEMA)
+        create_schema(conn, SCHEMA)
         conn.execute("DELETE FROM calls WHERE state != ? AND settled_at < ?",
                      (PENDING, (datetime.now(UTC) - KEEP).isoformat()))
         self._conn = conn
