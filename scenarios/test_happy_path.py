@@ -63,7 +63,7 @@ def test_a_refund_and_a_split_payment_reach_the_ofd(kkt_adapter: KktAdapter, ofd
                                                     fiscal_receipt_factory) -> None:
     kkt_adapter.post_receipt(fiscal_receipt_factory.refund(price="300.00"))
     kkt_adapter.post_receipt(fiscal_receipt_factory.split(cash="1000.00", card="4000.00"))
-    refund, split = (r.document for r in ofd_emulator.wait_for(2))
+    refund, split = sorted((r.document for r in ofd_emulator.wait_for(2)), key=lambda d: d["fiscal_doc_number"])
     assert refund["operation"] == 2
     assert split["payments"] == {"cash": 100000, "electronic": 400000}
     assert_every_document_at_ofd(ofd_emulator, kkt_adapter)
@@ -78,7 +78,7 @@ def test_made_to_order_glasses_an_advance_then_the_final_receipt_at_pickup(kkt_a
         "12000.00", advance="3000.00", buyer_contact="+79161234567", cashier=cashier))
     assert (advance.status_code, final.status_code) == (200, 200), final.text
 
-    first, second = ofd_emulator.wait_for(2)
+    first, second = sorted(ofd_emulator.wait_for(2), key=lambda r: r.document["fiscal_doc_number"])
     assert [(r.ack["response_code"], r.times_received) for r in (first, second)] == [(0, 1), (0, 1)]
     assert first.document["items"][0]["payment_method_sign"] == 3
     assert first.document["payments"] == {"cash": 0, "electronic": 300000}

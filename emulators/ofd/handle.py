@@ -90,7 +90,8 @@ class OfdEmulator(HttpEmulatorHandle):
         return self.state.counters
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedDocument]:
-        """Waits for `count` receipts (not documents of other types) and returns the receipts."""
+        """Waits for `count` receipts (not documents of other types) and returns the receipts, in the order they
+        arrived: an adapter delivers several at once, so sort by `fiscal_doc_number` where the order matters."""
         return self.state.wait_for(count, timeout)
 
     def reset(self) -> None:

@@ -77,7 +77,7 @@ def test_an_advance_then_the_final_receipt_reach_the_ofd_with_their_signs(
         "12000.00", advance="3000.00", payment_method="cash", buyer_contact="buyer@example.ru", cashier=CASHIER))
     assert (advance.status_code, final.status_code) == (200, 200), final.text
 
-    at_ofd = [r.document for r in ofd_emulator.wait_for(2)]
+    at_ofd = sorted((r.document for r in ofd_emulator.wait_for(2)), key=lambda d: d["fiscal_doc_number"])
     stored = [stored_document(kkt_adapter_app, a.json()["receipt_id"]) for a in (advance, final)]
     assert at_ofd == stored
     first, second = at_ofd
