@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 from fiscal.fn import RECEIPT, Cashier, FiscalDrive, FnItem, FnReceipt, FnRefusal
+from fiscal.sqlite_schema import create_schema
 
 if TYPE_CHECKING:
     from kkt_adapter.settings import Settings
@@ -134,7 +135,7 @@ class RegisterState:
         fn_path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(fn_path, isolation_level=None)
         try:
-            conn.executescript(FiscalDrive.SCHEMA)
+            create_schema(conn, FiscalDrive.SCHEMA)
             conn.execute("BEGIN IMMEDIATE")
             moment[0] = registered
             drive.register(conn)

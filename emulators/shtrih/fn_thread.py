@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fiscal.fn import FiscalDrive
+from fiscal.sqlite_schema import create_schema
 
 T = TypeVar("T")
 
@@ -32,7 +33,7 @@ class FnThread:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")  # a signed document survives a power cut
-        conn.executescript(FiscalDrive.SCHEMA)
+        create_schema(conn, FiscalDrive.SCHEMA)
         self._conn = conn
 
     async def close(self) -> None:

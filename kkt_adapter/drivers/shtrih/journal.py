@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ...sqlite import create_schema
+from fiscal.sqlite_schema import create_schema
 
 PENDING, SIGNED, NOT_SIGNED = "pending", "signed", "not_signed"
 KEEP = timedelta(days=90)  # settled entries are pruned after this: the buffer settles its own calls in minutes
