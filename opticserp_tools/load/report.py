@@ -128,14 +128,15 @@ def _p95_against_noop(adapter: LocustRun, noop: LocustRun, factor: float, title:
 def cpu_per_receipt(run: LocustRun) -> str | None:
     """The adapter's and the OFD emulator's CPU time per receipt signed in the run (reads included in the
     adapter's when the mix had them), or None when no receipt was posted or no CPU was measured."""
-    receipts = run.endpoint(RECEIPT_ENDPOINT)
-    measured = {name: run.cpu_seconds[name] for name in ("adapter", "ofd") if name in run.cpu_seconds}
-    if receipts is None or not receipts.requests or not measured:
-        return None
+    spent = _cpu_ms_per_receipt(run)
     names = {"adapter": "adapter", "ofd": "OFD emulator"}
+    measured = {name: spent[name] for name in names if spent and name in spent}
+    if not measured:
+        return None
+    receipts = run.endpoint(RECEIPT_ENDPOINT)
+    assert receipts is not None
     others = run.aggregated.requests - receipts.requests
-    return ("cpu per receipt: " + ", ".join(f"{names[name]} {seconds / receipts.requests * 1000:.2f} ms"
-                                            for name, seconds in measured.items())
+    return ("cpu per receipt: " + ", ".join(f"{names[name]} {ms:.2f} ms" for name, ms in measured.items())
             + f" ({receipts.requests} receipts" + (f"; the adapter's includes {others} reads)" if others else ")"))
 
 
@@ -144,19 +145,26 @@ def cpu_budget(options: LoadOptions, adapter: LocustRun, noop: LocustRun | None,
     Locust at the CPU per receipt they used in this run: says whether a missed ratio is the adapter's to win or
     beyond this machine. One process under one interpreter lock counts as one core at most. None unless the
     run was compared with a no-op and measured all three on its own stack."""
-    receipts = adapter.endpoint(RECEIPT_ENDPOINT)
-    used = adapter.cpu_seconds
-    if noop is None or receipts is None or not receipts.requests or not noop.throughput_row.rps:
+    spent = _cpu_ms_per_receipt(adapter)
+    if noop is None or not noop.throughput_row.rps or spent is None:
         return None
-    if not all(name in used for name in ("adapter", "ofd", "locust")):
+    if not all(name in spent for name in ("adapter", "ofd", "locust")):
         return None
     rate = options.noop_ratio_target * noop.throughput_row.rps
-    others = (used["ofd"] + used["locust"]) / receipts.requests * rate
+    others = (spent["ofd"] + spent["locust"]) / 1000 * rate
     left = max(0.0, cores - others)
     allowed = min(left, 1.0) / rate * 1000
     return (f"cpu budget at the target rate ({rate:.1f} receipts/s): the OFD emulator and Locust would take "
             f"{others:.2f} of the {cores} cores, leaving the adapter {left:.2f} (at most 1 under its one interpreter "
-            f"lock): {allowed:.2f} ms per receipt; it used {used['adapter'] / receipts.requests * 1000:.2f} ms")
+            f"lock): {allowed:.2f} ms per receipt; it used {spent['adapter']:.2f} ms")
+
+
+def _cpu_ms_per_receipt(run: LocustRun) -> dict[str, float] | None:
+    """Each measured process's CPU in ms per receipt posted in the run; None when no receipt was posted."""
+    receipts = run.endpoint(RECEIPT_ENDPOINT)
+    if receipts is None or not receipts.requests:
+        return None
+    return {name: seconds / receipts.requests * 1000 for name, seconds in run.cpu_seconds.items()}
 
 
 def _table(title: str, run: LocustRun) -> list[str]:
